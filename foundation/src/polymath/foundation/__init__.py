@@ -2,4 +2,44 @@
 
 from importlib.metadata import version
 
+from polymath.foundation.config import ConfigError, apply_overrides, flatten
+from polymath.foundation.contract import (
+    PaperPackage,
+    Recipe,
+    UnknownPackageError,
+    UnknownRecipeError,
+    discover_packages,
+    get_package,
+)
+from polymath.foundation.runner import RunContext, RunResult, default_experiment, run_recipe
+from polymath.foundation.training import (
+    NonFiniteLossError,
+    NonFiniteLossGuard,
+    TrainerConfig,
+    build_trainer,
+    fit,
+)
+
 __version__ = version("polymath-foundation")
+
+__all__ = [
+    "ConfigError",
+    "NonFiniteLossError",
+    "NonFiniteLossGuard",
+    "PaperPackage",
+    "Recipe",
+    "RunContext",
+    "RunResult",
+    "TrainerConfig",
+    "UnknownPackageError",
+    "UnknownRecipeError",
+    "__version__",
+    "apply_overrides",
+    "build_trainer",
+    "default_experiment",
+    "discover_packages",
+    "fit",
+    "flatten",
+    "get_package",
+    "run_recipe",
+]

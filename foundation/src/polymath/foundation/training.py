@@ -1,0 +1,213 @@
+"""A Lightning Trainer from plain configuration, with the federation's defaults."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from lightning import Callback, LightningDataModule, LightningModule, Trainer
+from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
+from lightning.pytorch.loggers import Logger
+from lightning.pytorch.plugins.io import TorchCheckpointIO
+from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy, ModelParallelStrategy, Strategy
+
+from polymath.foundation.config import ConfigError
+from polymath.foundation.progress import LineProgressBar
+
+STRATEGIES = ("auto", "ddp", "fsdp")
+PROGRESS = ("auto", "rich", "plain", "none")
+LAST_CHECKPOINT = "last.ckpt"
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training loss became NaN or infinite."""
+
+
+@dataclass
+class TrainerConfig:
+    """Everything the federation lets a recipe say about training; unknown names are errors."""
+
+    max_steps: int = -1
+    max_epochs: int | None = None
+    accelerator: str = "auto"
+    devices: int | str | list[int] = "auto"
+    num_nodes: int = 1
+    strategy: Literal["auto", "ddp", "fsdp"] = "auto"
+    precision: str | int = "32-true"
+    gradient_clip_val: float | None = None
+    accumulate_grad_batches: int = 1
+    val_check_interval: int | float | None = None
+    check_val_every_n_epoch: int | None = 1
+    limit_train_batches: int | float | None = None
+    limit_val_batches: int | float | None = None
+    limit_test_batches: int | float | None = None
+    log_every_n_steps: int = 50
+    seed: int = 0
+    deterministic: bool = False
+    checkpoint_dir: str | None = None
+    checkpoint_every_n_steps: int | None = None
+    resume: str | None = None
+    monitor: str | None = None
+    mode: Literal["min", "max"] = "min"
+    progress: Literal["auto", "rich", "plain", "none"] = "auto"
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ConfigError(
+                f"unknown strategy {self.strategy!r} (choose from {', '.join(STRATEGIES)})"
+            )
+        if self.progress not in PROGRESS:
+            raise ConfigError(
+                f"unknown progress {self.progress!r} (choose from {', '.join(PROGRESS)})"
+            )
+        if self.mode not in ("min", "max"):
+            raise ConfigError(f"trainer.mode must be 'min' or 'max', not {self.mode!r}")
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any] | TrainerConfig | None) -> TrainerConfig:
+        if isinstance(values, TrainerConfig):
+            return values
+        values = dict(values or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown trainer setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+            )
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> TrainerConfig:
+        return TrainerConfig.from_mapping({**dataclasses.asdict(self), **changes})
+
+
+class NonFiniteLossGuard(Callback):
+    """Stops the run with an error naming the step as soon as the training loss is not finite."""
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        loss = outputs.get("loss") if isinstance(outputs, Mapping) else outputs
+        if isinstance(loss, torch.Tensor) and not torch.isfinite(loss).all():
+            raise NonFiniteLossError(
+                f"non-finite training loss ({loss.detach().float().mean().item()}) at global step "
+                f"{trainer.global_step} (epoch {trainer.current_epoch}, batch {batch_idx})"
+            )
+
+
+class AtomicCheckpointIO(TorchCheckpointIO):
+    """Writes each checkpoint beside its target and renames it: a killed run never leaves half a file."""
+
+    def save_checkpoint(
+        self, checkpoint: dict[str, Any], path: str | Path, storage_options: Any = None
+    ) -> None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.partial")
+        super().save_checkpoint(checkpoint, partial, storage_options)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+
+
+def build_trainer(
+    config: TrainerConfig | Mapping[str, Any] | None = None,
+    logger: Logger | bool = False,
+    callbacks: Sequence[Callback] = (),
+) -> Trainer:
+    """A Trainer with checkpoints (last and best), the non-finite guard and a progress display."""
+    config = TrainerConfig.from_mapping(config)
+    all_callbacks: list[Callback] = [NonFiniteLossGuard(), *callbacks]
+    if config.checkpoint_dir:
+        all_callbacks.append(_checkpointing(config))
+    progress = _progress_bar(config.progress)
+    if progress is not None:
+        all_callbacks.append(progress)
+    options = dict(
+        accelerator=config.accelerator,
+        devices=config.devices,
+        num_nodes=config.num_nodes,
+        strategy=_strategy(config),
+        precision=config.precision,
+        gradient_clip_val=config.gradient_clip_val,
+        accumulate_grad_batches=config.accumulate_grad_batches,
+        max_steps=config.max_steps,
+        max_epochs=config.max_epochs,
+        val_check_interval=config.val_check_interval,
+        check_val_every_n_epoch=config.check_val_every_n_epoch,
+        limit_train_batches=config.limit_train_batches,
+        limit_val_batches=config.limit_val_batches,
+        limit_test_batches=config.limit_test_batches,
+        log_every_n_steps=config.log_every_n_steps,
+        deterministic=config.deterministic,
+        logger=logger,
+        callbacks=all_callbacks,
+        enable_checkpointing=bool(config.checkpoint_dir),
+        enable_progress_bar=progress is not None,
+        enable_model_summary=False,
+        plugins=[AtomicCheckpointIO()],
+    )
+    return Trainer(**options)
+
+
+def resume_checkpoint(config: TrainerConfig | Mapping[str, Any]) -> str | None:
+    """The checkpoint a fit continues from: ``resume="auto"`` finds the last one if there is one."""
+    config = TrainerConfig.from_mapping(config)
+    if config.resume is None:
+        return None
+    if config.resume == "auto":
+        if not config.checkpoint_dir:
+            raise ConfigError('trainer.resume="auto" needs trainer.checkpoint_dir')
+        last = Path(config.checkpoint_dir) / LAST_CHECKPOINT
+        return str(last) if last.is_file() else None
+    if not Path(config.resume).is_file():
+        raise ConfigError(f"trainer.resume: no checkpoint at {config.resume}")
+    return config.resume
+
+
+def fit(
+    trainer: Trainer,
+    module: LightningModule,
+    datamodule: LightningDataModule | None = None,
+    config: TrainerConfig | Mapping[str, Any] | None = None,
+) -> None:
+    """``trainer.fit`` that honours ``config.resume`` (global step and optimizer state continue)."""
+    trainer.fit(module, datamodule=datamodule, ckpt_path=resume_checkpoint(config or {}))
+
+
+def _checkpointing(config: TrainerConfig) -> ModelCheckpoint:
+    return ModelCheckpoint(
+        dirpath=config.checkpoint_dir,
+        filename="best-{step}" if config.monitor else "step-{step}",
+        monitor=config.monitor,
+        mode=config.mode,
+        save_top_k=1,
+        save_last=True,
+        every_n_train_steps=config.checkpoint_every_n_steps,
+    )
+
+
+def _strategy(config: TrainerConfig) -> str | Strategy:
+    if config.strategy == "auto":
+        return "auto"
+    on_gpu = config.accelerator in ("gpu", "cuda") or (
+        config.accelerator == "auto" and torch.cuda.is_available()
+    )
+    if config.strategy == "ddp":
+        return DDPStrategy(process_group_backend="nccl" if on_gpu else "gloo")
+    if on_gpu:
+        return FSDPStrategy()
+    return ModelParallelStrategy(data_parallel_size="auto", tensor_parallel_size=1)
+
+
+def _progress_bar(kind: str) -> Callback | None:
+    if kind == "none":
+        return None
+    if kind == "rich" or (kind == "auto" and sys.stdout.isatty()):
+        return RichProgressBar()
+    return LineProgressBar()
