@@ -9,12 +9,18 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from polymath.foundation.config import ConfigError
-from polymath.foundation.contract import UnknownPackageError, UnknownRecipeError, discover_packages
+from polymath.foundation.contract import (
+    BrokenPackageError,
+    UnknownPackageError,
+    UnknownRecipeError,
+    discover_packages,
+)
 
 EXPECTED_ERRORS = (
     ConfigError,
     UnknownPackageError,
     UnknownRecipeError,
+    BrokenPackageError,
     FileNotFoundError,
     FloatingPointError,
 )

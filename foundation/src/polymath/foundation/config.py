@@ -22,7 +22,17 @@ def parse_override(text: str) -> tuple[list[str], Any]:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError as error:
         raise ConfigError(f"bad override {text!r}: value is not valid YAML ({error})") from None
-    return key.split("."), value
+    return key.split("."), _number_or(value)
+
+
+def _number_or(value: Any) -> Any:
+    """PyYAML reads ``3e-4`` as a string (YAML 1.1); a user writing it means a number."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
 
 
 def apply_overrides(config: Mapping[str, Any], overrides: Iterable[str]) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -88,21 +89,39 @@ class PaperPackage:
             ) from None
 
 
+class BrokenPackageError(ImportError):
+    """A registered package whose entry point cannot be loaded."""
+
+
 def discover_packages() -> dict[str, PaperPackage]:
-    """Every installed package of the federation, by name, found through entry points."""
-    packages: dict[str, PaperPackage] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
-        package = entry.load()
-        if not isinstance(package, PaperPackage):
-            raise TypeError(f"entry point {entry.name!r} ({entry.value}) is not a PaperPackage")
-        packages[package.name] = package
-    return dict(sorted(packages.items()))
+    """Every loadable package of the federation, by name; a broken one is skipped with a warning."""
+    packages, broken = _load_entry_points()
+    for name, error in broken.items():
+        warnings.warn(f"polymath package {name!r} is skipped: {error}", stacklevel=2)
+    return packages
 
 
 def get_package(name: str) -> PaperPackage:
-    packages = discover_packages()
-    try:
+    packages, broken = _load_entry_points()
+    if name in packages:
         return packages[name]
-    except KeyError:
-        known = ", ".join(packages) or "none installed"
-        raise UnknownPackageError(f"unknown package {name!r} (installed: {known})") from None
+    if name in broken:
+        raise BrokenPackageError(f"package {name!r} is installed but fails to load: {broken[name]}")
+    known = ", ".join(packages) or "none installed"
+    raise UnknownPackageError(f"unknown package {name!r} (installed: {known})")
+
+
+def _load_entry_points() -> tuple[dict[str, PaperPackage], dict[str, str]]:
+    packages: dict[str, PaperPackage] = {}
+    broken: dict[str, str] = {}
+    for entry in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            package = entry.load()
+        except Exception as error:
+            broken[entry.name] = f"{type(error).__name__}: {error}"
+            continue
+        if not isinstance(package, PaperPackage):
+            broken[entry.name] = f"{entry.value} is not a PaperPackage"
+            continue
+        packages[package.name] = package
+    return dict(sorted(packages.items())), broken

@@ -16,7 +16,7 @@ from lightning.pytorch.loggers import MLFlowLogger
 from lightning.pytorch.utilities import rank_zero_only
 
 from polymath.foundation import tracking
-from polymath.foundation.config import apply_overrides
+from polymath.foundation.config import apply_overrides, to_yaml
 from polymath.foundation.contract import PaperPackage, get_package
 from polymath.foundation.training import TrainerConfig, build_trainer, fit
 
@@ -121,9 +121,11 @@ def run_recipe(
     seed_everything(trainer_config.seed, workers=True)
     started = time.perf_counter()
     try:
-        if logger is not None:
+        if logger is not None and previous_run is None:
             tracking.log_run_metadata(logger, config, world_size=_world_size(trainer_config))
             _remember_run(workdir, logger.run_id)
+        elif logger is not None:  # MLflow params are immutable: keep the first, record the change
+            logger.experiment.log_text(logger.run_id, to_yaml(config), "config-resumed.yaml")
         metrics = dict((recipe.experiment or default_experiment)(ctx))
         seconds = time.perf_counter() - started
         ctx.log_metrics({"run/seconds": seconds})

@@ -87,16 +87,15 @@ class TrainerConfig:
 
 
 class NonFiniteLossGuard(Callback):
-    """Stops the run with an error naming the step as soon as the training loss is not finite."""
+    """Stops the run, before the update, with an error naming the step when the loss is not finite."""
 
-    def on_train_batch_end(
-        self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
+    def on_before_backward(
+        self, trainer: Trainer, pl_module: LightningModule, loss: torch.Tensor
     ) -> None:
-        loss = outputs.get("loss") if isinstance(outputs, Mapping) else outputs
-        if isinstance(loss, torch.Tensor) and not torch.isfinite(loss).all():
+        if not torch.isfinite(loss).all():
             raise NonFiniteLossError(
                 f"non-finite training loss ({loss.detach().float().mean().item()}) at global step "
-                f"{trainer.global_step} (epoch {trainer.current_epoch}, batch {batch_idx})"
+                f"{trainer.global_step} (epoch {trainer.current_epoch}); no update was applied"
             )
 
 

@@ -31,7 +31,7 @@ class Regression(L.LightningModule):
         self.log("test/loss", nn.functional.mse_loss(self.model(x).squeeze(-1), y))
 
     def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
+        return torch.optim.Adam(self.parameters(), lr=self.hparams.lr)
 
 
 class RegressionData(L.LightningDataModule):
