@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from mlflow_fixtures import *  # noqa: F403  (mlflow_uri, mlflow_server)
 
 EXAMPLE_PACKAGE = Path(__file__).parent / "example_package"
@@ -15,8 +14,18 @@ def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The example package installed (not editable) into a folder put on sys.path."""
     site = tmp_path_factory.mktemp("example_site")
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-         "--target", str(site), str(EXAMPLE_PACKAGE)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(site),
+            str(EXAMPLE_PACKAGE),
+        ],
         check=True,
     )
     sys.path.insert(0, str(site))

@@ -16,7 +16,10 @@ def polymath(*args: str, site=None, env=None, timeout: float = 120) -> subproces
         environment["PYTHONPATH"] = str(site)
     return subprocess.run(
         [sys.executable, "-m", "polymath.foundation.cli", *args],
-        capture_output=True, text=True, env=environment, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=timeout,
     )
 
 
@@ -36,14 +39,26 @@ def assert_one_line_error(result: subprocess.CompletedProcess, text: str) -> Non
 def test_list_shows_packages_versions_ranges_and_recipes(example_site):
     result = polymath("list", site=example_site)
     assert result.returncode == 0, result.stderr
-    assert "example" in result.stdout and "0.0.1" in result.stdout and "<0.2,>=0.1.0" in result.stdout
+    assert (
+        "example" in result.stdout and "0.0.1" in result.stdout and "<0.2,>=0.1.0" in result.stdout
+    )
     assert "smoke" in result.stdout and "paper" in result.stdout
 
 
 def test_run_prints_run_id_store_and_metrics(example_site, mlflow_uri):
-    result = polymath("run", "example", "smoke", "trainer.max_steps=4", "--tracking-uri", mlflow_uri, site=example_site)
+    result = polymath(
+        "run",
+        "example",
+        "smoke",
+        "trainer.max_steps=4",
+        "--tracking-uri",
+        mlflow_uri,
+        site=example_site,
+    )
     assert result.returncode == 0, result.stderr
-    assert "run id:" in result.stdout and mlflow_uri in result.stdout and "test/loss" in result.stdout
+    assert (
+        "run id:" in result.stdout and mlflow_uri in result.stdout and "test/loss" in result.stdout
+    )
 
 
 @pytest.mark.parametrize(
@@ -66,7 +81,9 @@ def test_errors_are_one_line_without_traceback(example_site, capsys, args, messa
 
 def test_unreachable_tracking_server_fails_before_training(example_site):
     uri = f"http://127.0.0.1:{_free_port()}"
-    result = polymath("run", "example", "smoke", site=example_site, env={"MLFLOW_TRACKING_URI": uri})
+    result = polymath(
+        "run", "example", "smoke", site=example_site, env={"MLFLOW_TRACKING_URI": uri}
+    )
     assert_one_line_error(result, "unreachable")
     assert not os.path.exists("polymath_runs")
 

@@ -40,4 +40,9 @@ def test_bad_overrides_name_the_problem(override, message):
 
 
 def test_flatten():
-    assert flatten(BASE) == {"model.lr": 0.1, "model.layers": 2, "data.name": "a", "trainer.max_steps": 5}
+    assert flatten(BASE) == {
+        "model.lr": 0.1,
+        "model.layers": 2,
+        "data.name": "a",
+        "trainer.max_steps": 5,
+    }

@@ -36,7 +36,9 @@ def test_run_recipe_tracks_one_run(mlflow_uri):
     assert client.get_experiment(run.info.experiment_id).name == "example"
     artifacts = {a.path for a in client.list_artifacts(result.run_id)}
     assert "checkpoints" in artifacts
-    config = yaml.safe_load(Path(client.download_artifacts(result.run_id, "config.yaml")).read_text())
+    config = yaml.safe_load(
+        Path(client.download_artifacts(result.run_id, "config.yaml")).read_text()
+    )
     assert config["model"]["lr"] == 0.05
     assert (result.workdir / COMPLETED_FILE).exists()
 
@@ -44,7 +46,9 @@ def test_run_recipe_tracks_one_run(mlflow_uri):
 def test_resume_auto_continues_the_unfinished_run(mlflow_uri):
     first = run_recipe("example", "smoke", tracking_uri=mlflow_uri)
     (first.workdir / COMPLETED_FILE).unlink()  # as if the run had been killed
-    again = run_recipe("example", "smoke", ["trainer.resume=auto", "trainer.max_steps=16"], tracking_uri=mlflow_uri)
+    again = run_recipe(
+        "example", "smoke", ["trainer.resume=auto", "trainer.max_steps=16"], tracking_uri=mlflow_uri
+    )
     assert again.workdir == first.workdir
     assert again.run_id == first.run_id
     assert (again.workdir / RUN_FILE).is_file()

@@ -3,7 +3,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -33,8 +32,14 @@ def test_trainer_config_rejects_unknown_and_invalid_settings():
 
 def test_build_trainer_applies_the_configuration(tmp_path):
     trainer = build_trainer(
-        {"max_steps": 7, "gradient_clip_val": 1.0, "accumulate_grad_batches": 2,
-         "checkpoint_dir": str(tmp_path), "progress": "plain", "deterministic": True}
+        {
+            "max_steps": 7,
+            "gradient_clip_val": 1.0,
+            "accumulate_grad_batches": 2,
+            "checkpoint_dir": str(tmp_path),
+            "progress": "plain",
+            "deterministic": True,
+        }
     )
     assert trainer.max_steps == 7
     assert trainer.gradient_clip_val == 1.0
@@ -67,7 +72,12 @@ def test_resume_requires_a_checkpoint_dir_or_file(tmp_path):
     with pytest.raises(ConfigError, match="checkpoint_dir"):
         fit(build_trainer({"max_steps": 1, "progress": "none"}), module, data, {"resume": "auto"})
     with pytest.raises(ConfigError, match="no checkpoint at"):
-        fit(build_trainer({"max_steps": 1, "progress": "none"}), module, data, {"resume": str(tmp_path / "x")})
+        fit(
+            build_trainer({"max_steps": 1, "progress": "none"}),
+            module,
+            data,
+            {"resume": str(tmp_path / "x")},
+        )
 
 
 KILLABLE_FIT = textwrap.dedent(
@@ -100,7 +110,10 @@ def _start(script: Path, checkpoints: Path, delay: float, site: Path) -> subproc
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.Popen(
         [sys.executable, str(script), str(checkpoints), str(delay)],
-        stdout=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
     )
 
 
@@ -128,5 +141,5 @@ def test_killed_fit_resumes_from_its_last_checkpoint(tmp_path, example_site):
     start = next(line for line in out.splitlines() if line.startswith("START")).split()
     assert int(start[1]) == saved["global_step"]  # the global step continues
     assert int(start[2]) > 0  # the optimizer state (momentum buffers) is restored
-    assert f"DONE 40" in out
+    assert "DONE 40" in out
     assert not list(checkpoints.glob(".*.partial"))

@@ -122,7 +122,7 @@ def run_recipe(
     started = time.perf_counter()
     try:
         if logger is not None and previous_run is None:
-            tracking.log_run_metadata(logger, config, world_size=_world_size(trainer_config))
+            tracking.log_run_metadata(logger, config, world_size=trainer_config.world_size or 1)
             _remember_run(workdir, logger.run_id)
         elif logger is not None:  # MLflow params are immutable: keep the first, record the change
             logger.experiment.log_text(logger.run_id, to_yaml(config), "config-resumed.yaml")
@@ -169,12 +169,6 @@ def _workdir(package: str, recipe: str, resume: bool) -> tuple[Path, str | None]
 
 def _remember_run(workdir: Path, run_id: str) -> None:
     (workdir / RUN_FILE).write_text(json.dumps({"run_id": run_id}))
-
-
-def _world_size(config: TrainerConfig) -> int:
-    devices = config.devices
-    per_node = len(devices) if isinstance(devices, list) else devices
-    return int(per_node) * config.num_nodes if str(per_node).isdigit() else config.num_nodes
 
 
 def _overrides(datamodule: LightningDataModule, hook: str) -> bool:

@@ -9,7 +9,9 @@ from torch.distributed.device_mesh import DeviceMesh
 from torch.distributed.fsdp import fully_shard
 
 
-def shard_fsdp2(model: nn.Module, mesh: DeviceMesh, units: Iterable[nn.Module] | None = None) -> None:
+def shard_fsdp2(
+    model: nn.Module, mesh: DeviceMesh, units: Iterable[nn.Module] | None = None
+) -> None:
     """Applies ``fully_shard`` to each unit (default: the children that hold parameters), then the root."""
     for unit in units if units is not None else model.children():
         if any(True for _ in unit.parameters()):

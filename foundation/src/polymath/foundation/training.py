@@ -82,6 +82,16 @@ class TrainerConfig:
             )
         return cls(**values)
 
+    @property
+    def world_size(self) -> int | None:
+        """Processes in all, when ``devices`` says it (None for "auto")."""
+        devices = self.devices
+        if isinstance(devices, list):
+            return len(devices) * self.num_nodes
+        if isinstance(devices, int) or str(devices).isdigit():
+            return int(devices) * self.num_nodes
+        return None
+
     def replace(self, **changes: Any) -> TrainerConfig:
         return TrainerConfig.from_mapping({**dataclasses.asdict(self), **changes})
 
@@ -201,7 +211,9 @@ def _strategy(config: TrainerConfig) -> str | Strategy:
         return DDPStrategy(process_group_backend="nccl" if on_gpu else "gloo")
     if on_gpu:
         return FSDPStrategy()
-    return ModelParallelStrategy(data_parallel_size="auto", tensor_parallel_size=1)
+    return ModelParallelStrategy(
+        data_parallel_size=config.world_size or "auto", tensor_parallel_size=1
+    )
 
 
 def _progress_bar(kind: str) -> Callback | None:

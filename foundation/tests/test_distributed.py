@@ -1,0 +1,66 @@
+"""Distributed training on CPU with two processes, each run in its own session with a hard kill."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+from mlflow import MlflowClient
+
+from polymath.foundation.data import write_shards
+
+SCRIPTS = Path(__file__).parent / "scripts"
+HARD_TIMEOUT = 240
+
+
+def run_two_processes(script: str, *args: str, cwd: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPTS / script), *args],
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=HARD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # SIGTERM does not stop a hung DDP group
+        output, _ = process.communicate()
+        raise AssertionError(f"{script} hung and was killed:\n{output[-3000:]}") from None
+    assert process.returncode == 0, output[-3000:]
+
+
+def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
+    samples = (
+        {"x": np.full(4, i, dtype=np.float32), "y": float(i % 3), "index": i} for i in range(64)
+    )
+    write_shards(samples, tmp_path / "shards", max_count=16)
+    run_two_processes(
+        "ddp_fit.py", str(tmp_path / "shards"), str(tmp_path), mlflow_uri, cwd=tmp_path
+    )
+
+    ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
+    seen = [set(rank["seen"]) for rank in ranks]
+    assert seen[0] and seen[1]
+    assert not seen[0] & seen[1]
+    assert seen[0] | seen[1] == set(range(64))
+    assert ranks[0]["run_id"] == ranks[1]["run_id"]
+
+    client = MlflowClient(mlflow_uri)
+    experiment = client.get_experiment_by_name("ddp-test")
+    runs = client.search_runs([experiment.experiment_id])
+    assert len(runs) == 1 and runs[0].info.run_id == ranks[0]["run_id"]
+    assert "train/mse" in runs[0].data.metrics
+
+
+def test_fsdp_strategy_shards_parameters_on_cpu(tmp_path):
+    run_two_processes("fsdp_fit.py", str(tmp_path), cwd=tmp_path)
+    for rank in (0, 1):
+        result = json.loads((tmp_path / f"rank{rank}.json").read_text())
+        assert result["strategy"] == "ModelParallelStrategy"
+        assert result["kinds"] == ["DTensor"]
+        assert np.mean(result["losses"][-5:]) < np.mean(result["losses"][:5])
