@@ -11,7 +11,9 @@ from polymath.foundation.contract import (
     discover_packages,
     get_package,
 )
+from polymath.foundation.metrics import NormalizedRMSE, normalized_rmse
 from polymath.foundation.runner import RunContext, RunResult, default_experiment, run_recipe
+from polymath.foundation.tracking import TrackingUnavailableError
 from polymath.foundation.training import (
     NonFiniteLossError,
     NonFiniteLossGuard,
@@ -26,10 +28,12 @@ __all__ = [
     "ConfigError",
     "NonFiniteLossError",
     "NonFiniteLossGuard",
+    "NormalizedRMSE",
     "PaperPackage",
     "Recipe",
     "RunContext",
     "RunResult",
+    "TrackingUnavailableError",
     "TrainerConfig",
     "UnknownPackageError",
     "UnknownRecipeError",
@@ -41,5 +45,6 @@ __all__ = [
     "fit",
     "flatten",
     "get_package",
+    "normalized_rmse",
     "run_recipe",
 ]
