@@ -91,3 +91,28 @@ def test_unreachable_tracking_server_fails_before_training(example_site):
 def test_usage_errors_exit_non_zero():
     result = polymath("frobnicate")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_fit_runs_lightning_cli_from_a_config_file(example_site, mlflow_uri, tmp_path):
+    from mlflow import MlflowClient
+
+    config = tmp_path / "fit.yaml"
+    config.write_text(
+        "model:\n  lr: 0.05\ndata:\n  samples: 64\ntrainer:\n  max_steps: 3\n  enable_progress_bar: false\n"
+    )
+    result = polymath(
+        "fit",
+        "example",
+        "--config",
+        str(config),
+        "--trainer.max_steps=2",
+        "--tracking-uri",
+        mlflow_uri,
+        site=example_site,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    client = MlflowClient(mlflow_uri)
+    runs = client.search_runs([client.get_experiment_by_name("example").experiment_id])
+    assert len(runs) == 1
+    assert runs[0].data.params["model.lr"] == "0.05"
+    assert runs[0].data.params["trainer.max_steps"] == "2"

@@ -81,6 +81,14 @@ class RunContext:
         if self.logger is not None:
             tracking.log_table(self.logger, rows, name)
 
+    def register_model(self, model: Any, name: str | None = None) -> Any:
+        """Registers ``model`` (a plain torch module) in the Model Registry, tagged with the version."""
+        if self.logger is None:
+            return None
+        return tracking.register_model(
+            self.logger, model, name or self.package.name, self.package.version
+        )
+
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         if self.logger is not None:
             self.logger.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
@@ -146,7 +154,9 @@ def _logger(
     if rank_zero_only.rank != 0:
         return None
     name = tracking.make_run_name(package.name, recipe)
-    return tracking.create_logger(package.name, name, tracking_uri=uri, run_id=run_id)
+    return tracking.create_logger(
+        package.name, name, tracking_uri=uri, run_id=run_id, log_model=False
+    )
 
 
 def _workdir(package: str, recipe: str, resume: bool) -> tuple[Path, str | None]:
