@@ -16,10 +16,13 @@ SCRIPTS = Path(__file__).parent / "scripts"
 HARD_TIMEOUT = 240
 
 
-def run_two_processes(script: str, *args: str, cwd: Path) -> None:
+def run_two_processes(script: str, *args: str, cwd: Path, env: dict | None = None) -> str:
+    """Runs a script path (or ``-m`` a module name) and kills its whole group if it hangs."""
+    command = [sys.executable, *([script] if script.endswith(".py") else ["-m", script]), *args]
     process = subprocess.Popen(
-        [sys.executable, str(SCRIPTS / script), *args],
+        command,
         cwd=cwd,
+        env=env,
         start_new_session=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -32,6 +35,7 @@ def run_two_processes(script: str, *args: str, cwd: Path) -> None:
         output, _ = process.communicate()
         raise AssertionError(f"{script} hung and was killed:\n{output[-3000:]}") from None
     assert process.returncode == 0, output[-3000:]
+    return output
 
 
 def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
@@ -40,7 +44,7 @@ def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
     )
     write_shards(samples, tmp_path / "shards", max_count=16)
     run_two_processes(
-        "ddp_fit.py", str(tmp_path / "shards"), str(tmp_path), mlflow_uri, cwd=tmp_path
+        str(SCRIPTS / "ddp_fit.py"), str(tmp_path / "shards"), str(tmp_path), mlflow_uri, cwd=tmp_path
     )
 
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]
@@ -58,9 +62,32 @@ def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
 
 
 def test_fsdp_strategy_shards_parameters_on_cpu(tmp_path):
-    run_two_processes("fsdp_fit.py", str(tmp_path), cwd=tmp_path)
+    run_two_processes(str(SCRIPTS / "fsdp_fit.py"), str(tmp_path), cwd=tmp_path)
     for rank in (0, 1):
         result = json.loads((tmp_path / f"rank{rank}.json").read_text())
         assert result["strategy"] == "ModelParallelStrategy"
         assert result["kinds"] == ["DTensor"]
         assert np.mean(result["losses"][-5:]) < np.mean(result["losses"][:5])
+
+
+def test_polymath_run_under_ddp_makes_one_tracked_run(tmp_path, mlflow_uri, example_site):
+    env = {**os.environ, "PYTHONPATH": str(example_site)}
+    output = run_two_processes(
+        "polymath.foundation.cli",
+        "run",
+        "example",
+        "smoke",
+        "trainer.strategy=ddp",
+        "trainer.devices=2",
+        "trainer.accelerator=cpu",
+        "--tracking-uri",
+        mlflow_uri,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert output.count("run id:") == 1
+    client = MlflowClient(mlflow_uri)
+    runs = client.search_runs([client.get_experiment_by_name("example").experiment_id])
+    assert len(runs) == 1 and runs[0].info.status == "FINISHED"
+    assert runs[0].data.tags["hardware.world_size"] == "2"
+    assert len(list((tmp_path / "polymath_runs" / "example" / "smoke").iterdir())) == 1
