@@ -116,3 +116,14 @@ def test_fit_runs_lightning_cli_from_a_config_file(example_site, mlflow_uri, tmp
     assert len(runs) == 1
     assert runs[0].data.params["model.lr"] == "0.05"
     assert runs[0].data.params["trainer.max_steps"] == "2"
+
+
+def test_ui_serves_the_default_store_on_loopback(monkeypatch, in_tmp):
+    calls = []
+    monkeypatch.setattr(os, "execvp", lambda program, command: calls.append(command))
+    assert main(["ui", "--port", "5123"]) == 0
+    command = calls[0]
+    assert command[:2] == ["mlflow", "ui"]
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert command[command.index("--port") + 1] == "5123"
+    assert command[command.index("--backend-store-uri") + 1] == f"sqlite:///{in_tmp}/mlflow.db"

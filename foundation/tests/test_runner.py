@@ -66,3 +66,16 @@ def test_bad_input_fails_before_training(mlflow_uri):
     with pytest.raises(ConfigError, match="unknown trainer setting"):
         run_recipe("example", "smoke", ["trainer.max_stepz=1"], tracking_uri=mlflow_uri)
     assert not Path("polymath_runs").exists()
+
+
+def test_run_context_registers_a_model_with_the_package_version(mlflow_uri, tmp_path):
+    from polymath.example import Regression
+    from polymath.foundation import get_package, tracking
+    from polymath.foundation.runner import RunContext
+
+    package = get_package("example")
+    logger = tracking.create_logger("example", "example/test", tracking_uri=mlflow_uri)
+    ctx = RunContext(package, "smoke", {}, logger, tmp_path)
+    version = ctx.register_model(Regression().model)
+    model = MlflowClient(mlflow_uri).get_registered_model("example")
+    assert model.name == "example" and version.tags["package_version"] == "0.0.1"
