@@ -1,0 +1,1 @@
+"""Release coordination for the polymath federation (a development tool, never a dependency)."""

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Creates or reuses .venv: torch, then foundation, every package and meta, all editable with their
+# test extras. Idempotent: when no pyproject.toml (nor this script) changed since the last
+# successful run, it does no pip work at all.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+python=${PYTHON:-python3}
+venv=.venv
+stamp=$venv/.polymath-setup-stamp
+torch_spec=${POLYMATH_TORCH:-torch==2.13.0}
+
+fingerprint() {
+  {
+    echo "$torch_spec"
+    cat scripts/setup.sh
+    for pyproject in */pyproject.toml; do
+      echo "== $pyproject"
+      cat "$pyproject"
+    done
+  } | sha256sum | cut -d' ' -f1
+}
+
+if [ ! -x "$venv/bin/python" ]; then
+  echo "setup: creating $venv with $("$python" --version)"
+  "$python" -m venv "$venv"
+fi
+
+wanted=$(fingerprint)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$wanted" ] && [ -x "$venv/bin/meta" ]; then
+  echo "setup: $venv is up to date"
+  exit 0
+fi
+
+start=$SECONDS
+pip=("$venv/bin/python" -m pip install --disable-pip-version-check)
+echo "setup: installing $torch_spec"
+"${pip[@]}" "$torch_spec"
+echo "setup: installing meta, to list the packages"
+"${pip[@]}" -e "./meta[test]"
+editable=()
+for package in $("$venv/bin/meta" --root . list); do
+  editable+=(-e "./$package[test]")
+done
+echo "setup: installing ${editable[*]}"
+"${pip[@]}" "${editable[@]}"
+echo "$wanted" >"$stamp"
+echo "setup: done in $((SECONDS - start)) s"

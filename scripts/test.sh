@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Sets up .venv (see setup.sh), runs `meta check`, then each package's tests (foundation first)
+# and meta's own, and ends with one line `total: N passed, M failed[, K skipped]`.
+# Exits non-zero when setup, the check or any suite fails. Optional arguments: package folders.
+set -uo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+bash scripts/setup.sh || { echo "setup failed"; exit 1; }
+# shellcheck disable=SC1091
+source .venv/bin/activate  # tests that start `polymath` in a subprocess find it on PATH
+
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+passed=0 failed=0 skipped=0
+failures=()
+summaries=()
+
+# The number before WORD in a pytest summary line, or 0.
+count() { grep -oE "[0-9]+ $1" <<<"$2" | head -n 1 | grep -oE '^[0-9]+' || echo 0; }
+
+run_suite() {
+  local name=$1 folder=$2 log="$logs/$1.log" rc summary p f s
+  echo "== $name: pytest"
+  (cd "$folder" && timeout -k 30 "${POLYMATH_SUITE_TIMEOUT:-1800}" \
+    python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  summary=$(grep -E '[0-9]+ (passed|failed|skipped|errors?|deselected)|no tests ran' "$log" |
+    grep -E ' in [0-9.]+s' | tail -n 1 | tr -d '=' | sed -E 's/^ +| +$//g')
+  p=$(count passed "$summary")
+  f=$(($(count failed "$summary") + $(count 'errors?' "$summary")))
+  s=$(count skipped "$summary")
+  if [ "$rc" -eq 5 ] && [ ! -d "$folder/tests" ]; then
+    rc=0  # no tests folder, nothing to collect
+  elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    f=1  # a crash, a timeout or an empty tests/ folder counts as one failure
+  fi
+  passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  summaries+=("$name: ${summary:-no summary (exit $rc)}")
+  [ "$rc" -eq 0 ] || failures+=("$name")
+}
+
+echo "== meta check"
+meta --root . check || failures+=("meta check")
+
+if [ $# -gt 0 ]; then packages=("$@"); else mapfile -t packages < <(meta --root . list); fi
+for package in "${packages[@]}"; do
+  run_suite "$package" "$package"
+done
+[ $# -gt 0 ] || run_suite meta meta
+
+echo "== summary"
+printf '%s\n' "${summaries[@]}"
+[ ${#failures[@]} -eq 0 ] || echo "FAILED: ${failures[*]}"
+line="total: $passed passed, $failed failed"
+[ "$skipped" -eq 0 ] || line="$line, $skipped skipped"
+echo "$line"
+[ ${#failures[@]} -eq 0 ]
