@@ -11,6 +11,15 @@ from polymath.foundation.contract import (
     discover_packages,
     get_package,
 )
+from polymath.foundation.data import (
+    CorruptShardError,
+    Manifest,
+    ShardChecksumError,
+    ShardDataModule,
+    shard_dataset,
+    worker_seed,
+    write_shards,
+)
 from polymath.foundation.metrics import NormalizedRMSE, normalized_rmse
 from polymath.foundation.runner import RunContext, RunResult, default_experiment, run_recipe
 from polymath.foundation.tracking import TrackingUnavailableError
@@ -26,6 +35,8 @@ __version__ = version("polymath-foundation")
 
 __all__ = [
     "ConfigError",
+    "CorruptShardError",
+    "Manifest",
     "NonFiniteLossError",
     "NonFiniteLossGuard",
     "NormalizedRMSE",
@@ -33,6 +44,8 @@ __all__ = [
     "Recipe",
     "RunContext",
     "RunResult",
+    "ShardChecksumError",
+    "ShardDataModule",
     "TrackingUnavailableError",
     "TrainerConfig",
     "UnknownPackageError",
@@ -47,4 +60,7 @@ __all__ = [
     "get_package",
     "normalized_rmse",
     "run_recipe",
+    "shard_dataset",
+    "worker_seed",
+    "write_shards",
 ]

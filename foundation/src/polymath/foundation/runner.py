@@ -182,7 +182,11 @@ def _remember_run(workdir: Path, run_id: str) -> None:
 
 
 def _overrides(datamodule: LightningDataModule, hook: str) -> bool:
-    return getattr(type(datamodule), hook) is not getattr(LightningDataModule, hook)
+    """Whether the datamodule really offers ``hook`` (ShardDataModule sets a missing split to None)."""
+    own = getattr(datamodule, hook, None)
+    return callable(own) and getattr(type(datamodule), hook) is not getattr(
+        LightningDataModule, hook
+    )
 
 
 def _floats(metrics: Mapping[str, Any]) -> dict[str, float]:
