@@ -49,6 +49,15 @@ def test_build_trainer_applies_the_configuration(tmp_path):
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
 
 
+def test_threads_setting_sets_torch_threads():
+    before = torch.get_num_threads()
+    try:
+        build_trainer({"threads": 1, "progress": "none"})
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
 def test_fit_writes_last_checkpoint_and_plain_progress(tmp_path, capsys):
     seed_everything(0)
     module, data = _example()

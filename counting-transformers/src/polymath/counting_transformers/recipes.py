@@ -180,7 +180,7 @@ RECIPES = {
     ),
     "sweep": Recipe(
         description="A CPU-sized version of the paper's sweep: length 64, 2 seeds, "
-        "causal/non-causal x none/learned/rope/alibi (about ten minutes on 2 cores).",
+        "causal/non-causal x none/learned/rope/alibi (about 15 minutes on 2 idle cores).",
         config=_config(
             length=64,
             regions=4,
@@ -193,6 +193,7 @@ RECIPES = {
                 "encoders": list(ENCODERS),
                 "positions": ["none", "learned", "rope", "alibi"],
                 "seeds": [0, 1],
+                "progress": "none",
             },
         ),
         experiment=sweep,

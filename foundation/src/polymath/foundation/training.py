@@ -56,6 +56,7 @@ class TrainerConfig:
     monitor: str | None = None
     mode: Literal["min", "max"] = "min"
     progress: Literal["auto", "rich", "plain", "none"] = "auto"
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
@@ -131,6 +132,8 @@ def build_trainer(
 ) -> Trainer:
     """A Trainer with checkpoints (last and best), the non-finite guard and a progress display."""
     config = TrainerConfig.from_mapping(config)
+    if config.threads is not None:
+        torch.set_num_threads(config.threads)
     all_callbacks: list[Callback] = [NonFiniteLossGuard(), *callbacks]
     if config.checkpoint_dir:
         all_callbacks.append(_checkpointing(config))
