@@ -48,20 +48,18 @@ class LineProgressBar(ProgressBar):
     def _print(self, trainer: Trainer, what: str, prefix: str) -> None:
         if trainer.global_rank != 0:
             return
-        metrics = {
-            k: v
-            for k, v in self.get_metrics(trainer, trainer.lightning_module).items()
-            if k != "v_num"
-        }
-        metrics.update(
-            {
-                k: f"{float(v):.4g}"
-                for k, v in trainer.callback_metrics.items()
-                if k.startswith(prefix)
-            }
-        )
-        shown = " ".join(f"{k}={v}" for k, v in metrics.items())
+        metrics = dict(self.get_metrics(trainer, trainer.lightning_module))
+        metrics.pop("v_num", None)
+        metrics.update({k: v for k, v in trainer.callback_metrics.items() if k.startswith(prefix)})
+        shown = " ".join(f"{k}={_short(v)}" for k, v in metrics.items())
         elapsed = time.perf_counter() - self._started
         print(
             f"[{elapsed:7.1f}s] epoch {trainer.current_epoch} {what} {shown}".rstrip(), flush=True
         )
+
+
+def _short(value: Any) -> str:
+    try:
+        return f"{float(value):.4g}"
+    except (TypeError, ValueError):
+        return str(value)

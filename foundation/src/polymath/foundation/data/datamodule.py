@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import lightning
@@ -10,6 +11,10 @@ from torch.utils.data import DataLoader
 from polymath.foundation.data.reader import ShardDataset, shard_dataset
 from polymath.foundation.data.sources import Source
 from polymath.foundation.data.splitting import rank_length
+
+# ShardDataset's length is deliberately per rank and exact (from the manifest), which is what
+# Lightning's generic warning about iterable datasets with a length cautions against.
+warnings.filterwarnings("ignore", message=r"Your `IterableDataset` has `__len__` defined")
 
 
 def _plain(source: Source | None):
