@@ -102,7 +102,7 @@ def default_experiment(ctx: RunContext) -> dict[str, float]:
     ctx.fit(trainer, module, datamodule)
     metrics = _floats(trainer.callback_metrics)
     if _overrides(datamodule, "test_dataloader"):
-        trainer.test(module, datamodule=datamodule)
+        trainer.test(module, datamodule=datamodule, verbose=False)
         metrics.update(_floats(trainer.callback_metrics))
     if ctx.package.report is not None and trainer.global_rank == 0:
         ctx.package.report(ctx, module, datamodule)
