@@ -68,7 +68,9 @@ def bce() -> LossFunctional:
 def p_mse(p: float) -> LossFunctional:
     """A = -(1-f)^p, B = -f^p; ratio (f/(1-f))^(p-1). Concave with a unique optimum iff p<0 or p>1."""
     if 0 <= p <= 1:
-        raise ValueError(f"p-MSE needs p < 0 or p > 1 (got p={p}): for 0 <= p <= 1 it has no interior optimum")
+        raise ValueError(
+            f"p-MSE needs p < 0 or p > 1 (got p={p}): for 0 <= p <= 1 it has no interior optimum"
+        )
     return LossFunctional(
         "p-mse",
         "unit",
@@ -145,7 +147,15 @@ def _renamed(loss: LossFunctional, name: str) -> LossFunctional:
 
 def _with_params(loss: LossFunctional, name: str, params: dict[str, float]) -> LossFunctional:
     return LossFunctional(
-        name, loss.domain, loss.A, loss.B, loss.ratio, loss.A_log, loss.B_log, loss.ratio_exponent, params
+        name,
+        loss.domain,
+        loss.A,
+        loss.B,
+        loss.ratio,
+        loss.A_log,
+        loss.B_log,
+        loss.ratio_exponent,
+        params,
     )
 
 

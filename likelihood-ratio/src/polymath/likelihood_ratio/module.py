@@ -99,7 +99,7 @@ class LikelihoodRatioEnsemble(L.LightningModule):
         self.val_loss.update(self.objective.per_sample(self.model(x), y))
 
     def on_validation_epoch_end(self) -> None:
-        val = self.val_loss.compute().to(self.best_val.dtype)
+        val = self.val_loss.compute().to(self.best_val.dtype).reshape(-1)
         self.val_loss.reset()
         self.log("val/loss", val.mean())
         if self.trainer.sanity_checking:

@@ -117,9 +117,7 @@ def gaussian_nd(dim: int = 2, shift: float = 0.1, spread: bool = False) -> TwoSa
     if dim < 1:
         raise ValueError(f"gaussian_nd needs dim >= 1 (got {dim})")
     mean = np.full(dim, shift / np.sqrt(dim)) if spread else np.eye(dim)[0] * shift
-    return TwoSampleDataset(
-        f"gaussian_{dim}d", Gaussian.isotropic(mean), Gaussian.isotropic(-mean)
-    )
+    return TwoSampleDataset(f"gaussian_{dim}d", Gaussian.isotropic(mean), Gaussian.isotropic(-mean))
 
 
 DATASETS: dict[str, Callable[..., RatioProblem]] = {

@@ -27,7 +27,9 @@ class Gaussian:
     def __post_init__(self) -> None:
         cov = np.asarray(self.cov, dtype=float)
         if cov.shape != (self.dim, self.dim):
-            raise ValueError(f"covariance shape {cov.shape} does not match mean of length {self.dim}")
+            raise ValueError(
+                f"covariance shape {cov.shape} does not match mean of length {self.dim}"
+            )
         np.linalg.cholesky(cov)
 
     @classmethod

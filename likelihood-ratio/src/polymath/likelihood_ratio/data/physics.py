@@ -18,7 +18,9 @@ JET_COLUMNS = ("pt", "eta", "phi", "m")
 DEFAULT_JET_KEY = "sim_jets"
 
 
-def load_jets(path: str | Path, key: str = DEFAULT_JET_KEY, max_events: int | None = None) -> np.ndarray:
+def load_jets(
+    path: str | Path, key: str = DEFAULT_JET_KEY, max_events: int | None = None
+) -> np.ndarray:
     """Jets (N, 4) as (pT, eta, phi, m) from an OmniFold `.npz`; detector level is `sim_jets`.
 
     Rows with a non-finite entry are dropped. Raises ValueError naming the available keys when `key`
@@ -35,7 +37,9 @@ def load_jets(path: str | Path, key: str = DEFAULT_JET_KEY, max_events: int | No
             )
         jets = np.asarray(archive[key], dtype=np.float64)
     if jets.ndim != 2 or jets.shape[1] < len(JET_COLUMNS):
-        raise ValueError(f"{path.name}[{key!r}] has shape {jets.shape}; expected (N, 4) = pT, eta, phi, m")
+        raise ValueError(
+            f"{path.name}[{key!r}] has shape {jets.shape}; expected (N, 4) = pT, eta, phi, m"
+        )
     jets = jets[:, : len(JET_COLUMNS)]
     jets = jets[np.isfinite(jets).all(axis=1)]
     return jets[:max_events] if max_events is not None else jets
