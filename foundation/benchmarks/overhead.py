@@ -97,7 +97,9 @@ def measure(size: str, steps: int, repeats: int, batch: int) -> tuple[float, flo
         loader = make_loader(features, steps, batch)
         hand.append(hand_loop(make_model(features, width, layers), loader, warmup) / timed)
         torch.manual_seed(repeat)
-        ours.append(foundation_loop(make_model(features, width, layers), loader, warmup, steps) / timed)
+        ours.append(
+            foundation_loop(make_model(features, width, layers), loader, warmup, steps) / timed
+        )
     return statistics.median(hand), statistics.median(ours)
 
 

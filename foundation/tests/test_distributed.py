@@ -44,7 +44,11 @@ def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
     )
     write_shards(samples, tmp_path / "shards", max_count=16)
     run_two_processes(
-        str(SCRIPTS / "ddp_fit.py"), str(tmp_path / "shards"), str(tmp_path), mlflow_uri, cwd=tmp_path
+        str(SCRIPTS / "ddp_fit.py"),
+        str(tmp_path / "shards"),
+        str(tmp_path),
+        mlflow_uri,
+        cwd=tmp_path,
     )
 
     ranks = [json.loads((tmp_path / f"rank{r}.json").read_text()) for r in (0, 1)]

@@ -80,7 +80,7 @@ def test_datamodule_splits_and_batches_by_fraction():
     data.setup("fit")
     assert len(data._train) == 750 and len(data._val) == 250
     assert data.batch_size == 100
-    x, y, exact = data.test_arrays()
+    x, _y, exact = data.test_arrays()
     assert x.shape == (200, 1) and exact.shape == (200,)
     with pytest.raises(ValueError, match="batch_fraction"):
         RatioDataModule(batch_fraction=0)
@@ -115,7 +115,7 @@ def test_flows_give_an_exact_ratio_by_sampling(tmp_path):
     signal = fit_flow(load_jets(tmp_path / "herwig.npz"), epochs=2, transforms=1, hidden=(16,))
     background = fit_flow(load_jets(tmp_path / "pythia.npz"), epochs=2, transforms=1, hidden=(16,))
     problem = FlowRatioDataset(signal, background)
-    x, y = problem.sample(256, seed=0)
+    x, _y = problem.sample(256, seed=0)
     ratio = problem.likelihood_ratio(x)
     assert x.shape == (256, 4) and np.isfinite(ratio).all() and (ratio > 0).all()
     assert ratio.max() <= 1e7

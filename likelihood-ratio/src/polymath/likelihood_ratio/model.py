@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -66,7 +67,7 @@ class EnsembleMLP(nn.Module):
             raise ValueError(f"members and input_dim must be >= 1 (got {members}, {input_dim})")
         widths = [input_dim, *hidden, 1]
         self.layers = nn.ModuleList(
-            EnsembleLinear(members, a, b) for a, b in zip(widths[:-1], widths[1:])
+            EnsembleLinear(members, a, b) for a, b in itertools.pairwise(widths)
         )
         self.dropout = dropout
         self.members = members

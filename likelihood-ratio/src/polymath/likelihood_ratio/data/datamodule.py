@@ -53,7 +53,7 @@ class RatioDataModule(L.LightningDataModule):
             return
         x, y = self.problem.sample(self.hparams.n, self.hparams.seed)
         order = np.random.default_rng(self.hparams.seed).permutation(len(x))
-        n_val = int(round(self.hparams.val_fraction * len(x)))
+        n_val = round(self.hparams.val_fraction * len(x))
         val, train = order[:n_val], order[n_val:]
         self._train = TensorDataset(torch.from_numpy(x[train]), torch.from_numpy(y[train]))
         self._val = TensorDataset(torch.from_numpy(x[val]), torch.from_numpy(y[val]))
