@@ -210,7 +210,7 @@ RECIPES = {
     ),
     "links": Recipe(
         "BCE and MSE under sigmoid, tanh, arctan and probit on N(±0.1, 1) (a few minutes).",
-        _config(objectives=UNIT, n=20_000, members=8, max_epochs=40, group_by="link"),
+        _config(objectives=UNIT, n=20_000, members=8, max_epochs=40),
         experiment=scan,
         headline="best/mae_mean",
         paper_value="small differences between links",
