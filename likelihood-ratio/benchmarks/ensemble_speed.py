@@ -21,7 +21,9 @@ from polymath.foundation import build_trainer
 from polymath.likelihood_ratio import LikelihoodRatioEnsemble, RatioDataModule
 
 
-def train(members: int, first_member: int, data: RatioDataModule, epochs: int) -> float:
+def train(
+    members: int, first_member: int, data: RatioDataModule, epochs: int, accelerator: str
+) -> float:
     L.seed_everything(0, verbose=False)
     module = LikelihoodRatioEnsemble(
         members=members, first_member=first_member, patience=10 * epochs
@@ -30,7 +32,7 @@ def train(members: int, first_member: int, data: RatioDataModule, epochs: int) -
         {
             "max_epochs": epochs,
             "progress": "none",
-            "accelerator": "cpu",
+            "accelerator": accelerator,
             "devices": 1,
             "limit_val_batches": 1,
         }
@@ -46,17 +48,21 @@ def main() -> None:
     parser.add_argument("--loop", type=int, default=10, help="separate trainings actually timed")
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--accelerator", default="cpu", help="cpu, gpu or auto")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     data = RatioDataModule("normal", n=args.n, n_test=1000)
     data.setup("fit")
     train_samples = len(data._train) * args.epochs
 
-    batched = train(args.members, 0, data, args.epochs)
-    separate = sum(train(1, k, data, args.epochs) for k in range(args.loop))
+    batched = train(args.members, 0, data, args.epochs, args.accelerator)
+    separate = sum(train(1, k, data, args.epochs, args.accelerator) for k in range(args.loop))
     extrapolated = separate * args.members / args.loop
 
-    print(f"torch threads {torch.get_num_threads()}, n={args.n}, {args.epochs} epochs, batch 10%")
+    print(
+        f"{args.accelerator}, torch threads {torch.get_num_threads()}, n={args.n}, "
+        f"{args.epochs} epochs, batch 10%"
+    )
     print(
         f"batched ensemble of {args.members}: {batched:8.1f} s "
         f"({args.members * train_samples / batched:,.0f} member-samples/s)"
