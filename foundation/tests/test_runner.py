@@ -79,3 +79,14 @@ def test_run_context_registers_a_model_with_the_package_version(mlflow_uri, tmp_
     version = ctx.register_model(Regression().model)
     model = MlflowClient(mlflow_uri).get_registered_model("example")
     assert model.name == "example" and version.tags["package_version"] == "0.0.1"
+
+
+def test_demo_runs_each_package_and_prints_the_summary(mlflow_uri, monkeypatch, capsys):
+    from polymath.foundation import demo
+
+    example = discover_packages()["example"]
+    monkeypatch.setattr(demo, "discover_packages", lambda: {"example": example})
+    assert demo.run_demo("smoke", mlflow_uri) == 0
+    out = capsys.readouterr().out
+    assert "polymath demo" in out and "example" in out and "test/loss" in out
+    assert "polymath ui" in out

@@ -27,6 +27,8 @@ class DemoRow:
 def run_demo(recipe: str = "quick", tracking_uri: str | None = None) -> int:
     """Runs ``recipe`` of every package (one failing package does not stop the others)."""
     console = Console()
+    if not console.is_terminal:  # logs and CI: wide enough that the table does not wrap
+        console = Console(width=180)
     uri = resolve_tracking_uri(tracking_uri)
     rows: list[DemoRow] = []
     failures = 0
@@ -63,7 +65,7 @@ def run_demo(recipe: str = "quick", tracking_uri: str | None = None) -> int:
 def _table(rows: list[DemoRow]) -> Table:
     table = Table(title="polymath demo")
     for column in ("package", "recipe", "key metric", "value", "paper", "time (s)", "run id"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(
             row.package,
