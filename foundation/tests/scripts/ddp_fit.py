@@ -12,6 +12,7 @@ from torch import nn
 from polymath.foundation import build_trainer
 from polymath.foundation.data import ShardDataModule
 from polymath.foundation.tracking import broadcast_run_id, create_logger
+from polymath.foundation.training import shutdown_distributed
 
 
 class Recorder(L.LightningModule):
@@ -51,3 +52,4 @@ if __name__ == "__main__":
     run_id = broadcast_run_id(trainer, logger)
     rank = trainer.global_rank
     (out / f"rank{rank}.json").write_text(json.dumps({"seen": module.seen, "run_id": run_id}))
+    shutdown_distributed()

@@ -11,6 +11,7 @@ from torch.utils.data import DataLoader, TensorDataset
 
 from polymath.foundation import build_trainer
 from polymath.foundation.sharding import FSDP2Mixin
+from polymath.foundation.training import shutdown_distributed
 
 
 class Sharded(FSDP2Mixin, L.LightningModule):
@@ -58,3 +59,4 @@ if __name__ == "__main__":
             }
         )
     )
+    shutdown_distributed()

@@ -119,8 +119,14 @@ def _list(args: argparse.Namespace, rest: list[str]) -> int:
 
 def _run(args: argparse.Namespace, rest: list[str]) -> int:
     from polymath.foundation.runner import run_recipe
+    from polymath.foundation.training import shutdown_distributed
 
-    result = run_recipe(args.package, args.recipe, args.overrides, tracking_uri=args.tracking_uri)
+    try:
+        result = run_recipe(
+            args.package, args.recipe, args.overrides, tracking_uri=args.tracking_uri
+        )
+    finally:
+        shutdown_distributed()
     if result.run_id is None:
         return 0
     print(f"run id:   {result.run_id}")
@@ -137,7 +143,12 @@ def _lightning_cli(args: argparse.Namespace, rest: list[str]) -> int:
 
     if not args.config.is_file():
         raise FileNotFoundError(f"config file not found: {args.config}")
-    run_lightning_cli(args.subcommand, args.package, args.config, rest, args.tracking_uri)
+    from polymath.foundation.training import shutdown_distributed
+
+    try:
+        run_lightning_cli(args.subcommand, args.package, args.config, rest, args.tracking_uri)
+    finally:
+        shutdown_distributed()
     return 0
 
 

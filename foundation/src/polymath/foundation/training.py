@@ -192,6 +192,16 @@ def fit(
     trainer.fit(module, datamodule=datamodule, ckpt_path=resume_checkpoint(config or {}))
 
 
+def shutdown_distributed() -> None:
+    """Destroys the process group a distributed fit left behind, before the interpreter exits.
+
+    Left alive, gloo's threads can abort the process at exit ("terminate called without an active
+    exception") after a successful run.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
 def _checkpointing(config: TrainerConfig) -> ModelCheckpoint:
     return ModelCheckpoint(
         dirpath=config.checkpoint_dir,
