@@ -23,7 +23,10 @@ EXPECTED_ERRORS = (
     BrokenPackageError,
     FileNotFoundError,
     FloatingPointError,
+    ValueError,
+    TypeError,
 )
+"""Errors shown as one line; ``POLYMATH_TRACEBACK=1`` shows their traceback as well."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -37,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("polymath: interrupted", file=sys.stderr)
         return 130
     except Exception as error:
-        if not _expected(error):
+        if not _expected(error) or os.environ.get("POLYMATH_TRACEBACK"):
             raise
         print(f"polymath: error: {_one_line(error)}", file=sys.stderr)
         return 1
