@@ -188,82 +188,70 @@ def _r_scan(values: Sequence[float]) -> list[dict[str, Any]]:
     return [{"loss": "r-sqr", "link": "exponential", "r": r} for r in values]
 
 
-RECIPES = {
-    "smoke": Recipe(
-        "Two objectives, 3 members, 2000 samples, 5 epochs (seconds; what the tests run).",
-        _config(
-            objectives=[{"loss": "mlc", "link": "exponential"}, {"loss": "bce", "link": "sigmoid"}],
-            n=2000,
-            members=3,
-            max_epochs=5,
-        ),
+def _recipe(description: str, paper_value: str | None = None, **config: Any) -> Recipe:
+    """A scan recipe; the CPU-sized defaults are 8 members, 2·10^4 samples, at most 40 epochs."""
+    sizes = {"n": 20_000, "members": 8, "max_epochs": 40}
+    return Recipe(
+        description,
+        _config(**{**sizes, **config}),
         experiment=scan,
         headline="best/mae_mean",
+        paper_value=paper_value,
+    )
+
+
+RECIPES = {
+    "smoke": _recipe(
+        "Two objectives, 3 members, 2000 samples, 5 epochs (seconds; what the tests run).",
+        objectives=[{"loss": "mlc", "link": "exponential"}, {"loss": "bce", "link": "sigmoid"}],
+        n=2000,
+        members=3,
+        max_epochs=5,
     ),
-    "quick": Recipe(
+    "quick": _recipe(
         "MLC and SQR under linear, square and exponential parametrizations on N(±0.1, 1): "
         "8-member ensembles, 2·10^4 samples (about two minutes on 2 cores).",
-        _config(objectives=POSITIVE, n=20_000, members=8, max_epochs=40),
-        experiment=scan,
-        headline="best/mae_mean",
-        paper_value="exponential best, linear worst (MAE ~1e-2 at N=10^6)",
+        "exponential best, linear worst (MAE ~1e-2 at N=10^6)",
+        objectives=POSITIVE,
     ),
-    "links": Recipe(
+    "links": _recipe(
         "BCE and MSE under sigmoid, tanh, arctan and probit on N(±0.1, 1) (a few minutes).",
-        _config(objectives=UNIT, n=20_000, members=8, max_epochs=40),
-        experiment=scan,
-        headline="best/mae_mean",
-        paper_value="small differences between links",
+        "small differences between links",
+        objectives=UNIT,
     ),
-    "p-scan": Recipe(
+    "p-scan": _recipe(
         "p-MSE (sigmoid) over p on N(±0.1, 1) (a few minutes).",
-        _config(objectives=_p_scan(P_VALUES), n=20_000, members=8, max_epochs=40, group_by="p"),
-        experiment=scan,
-        headline="best/mae_mean",
-        paper_value="optimum near p ≈ 1.1–1.3, better than p = 2",
+        "optimum near p ≈ 1.1–1.3, better than p = 2",
+        objectives=_p_scan(P_VALUES),
+        group_by="p",
     ),
-    "r-scan": Recipe(
+    "r-scan": _recipe(
         "r-SQR (exponential) over r on N(±0.1, 1) (a few minutes).",
-        _config(objectives=_r_scan(R_VALUES), n=20_000, members=8, max_epochs=40, group_by="r"),
-        experiment=scan,
-        headline="best/mae_mean",
-        paper_value="optimum at small r (≈ 0.005–0.02)",
+        "optimum at small r (≈ 0.005–0.02)",
+        objectives=_r_scan(R_VALUES),
+        group_by="r",
     ),
-    "sizes": Recipe(
+    "sizes": _recipe(
         "MAE against the training size for BCE and exponential MLC (a few minutes).",
-        _config(
-            objectives=[{"loss": "bce", "link": "sigmoid"}, {"loss": "mlc", "link": "exponential"}],
-            n=20_000,
-            n_test=20_000,
-            members=8,
-            max_epochs=40,
-            sizes=[1_000, 4_000, 20_000],
-        ),
-        experiment=scan,
-        headline="best/mae_mean",
+        objectives=[{"loss": "bce", "link": "sigmoid"}, {"loss": "mlc", "link": "exponential"}],
+        sizes=[1_000, 4_000, 20_000],
     ),
-    "paper": Recipe(
+    "paper": _recipe(
         "The paper's setting: 100-member ensembles (Keras initialisation and Adam epsilon), 10^6 "
         "samples of N(±0.1, 1), 100 epochs with patience 10; every parametrization of BCE, MSE, MLC "
         "and SQR, the p and r scans, and sizes 10^2 to 10^6 (GPU; hours).",
-        _config(
-            objectives=[
-                *POSITIVE,
-                *UNIT,
-                *_p_scan(
-                    [float(p) for p in np.round(np.linspace(-2, 2, 101), 2) if not 0 <= p <= 1]
-                ),
-                *_r_scan([*np.round(np.linspace(0.05, 2, 40), 3).tolist(), 0.005, 0.01, 0.02]),
-            ],
-            n=1_000_000,
-            n_test=100_000,
-            members=100,
-            max_epochs=100,
-            sizes=[100, 1_000, 10_000, 100_000, 1_000_000],
-            keras=True,
-        ),
-        experiment=scan,
-        headline="best/mae_mean",
-        paper_value="exponential MLC/SQR and p≈1.1–1.3 best; MAE ~1e-2 at N=10^6",
+        "exponential MLC/SQR and p≈1.1–1.3 best; MAE ~1e-2 at N=10^6",
+        objectives=[
+            *POSITIVE,
+            *UNIT,
+            *_p_scan([float(p) for p in np.round(np.linspace(-2, 2, 101), 2) if not 0 <= p <= 1]),
+            *_r_scan([*np.round(np.linspace(0.05, 2, 40), 3).tolist(), 0.005, 0.01, 0.02]),
+        ],
+        n=1_000_000,
+        n_test=100_000,
+        members=100,
+        max_epochs=100,
+        sizes=[100, 1_000, 10_000, 100_000, 1_000_000],
+        keras=True,
     ),
 }
