@@ -8,7 +8,8 @@ from typing import Protocol
 
 import numpy as np
 
-from polymath.likelihood_ratio.data.distributions import Beta, Distribution, Gamma, Gaussian
+from polymath.likelihood_ratio.data import distributions
+from polymath.likelihood_ratio.data.distributions import Distribution, Gaussian
 
 
 class RatioProblem(Protocol):
@@ -68,11 +69,11 @@ def shifted_normal() -> TwoSampleDataset:
 
 
 def beta() -> TwoSampleDataset:
-    return TwoSampleDataset("beta", Beta(3, 2), Beta(2, 3))
+    return TwoSampleDataset("beta", distributions.beta(3, 2), distributions.beta(2, 3))
 
 
 def gamma() -> TwoSampleDataset:
-    return TwoSampleDataset("gamma", Gamma(6, 1), Gamma(5, 1))
+    return TwoSampleDataset("gamma", distributions.gamma(6), distributions.gamma(5))
 
 
 def _gauss2d(name: str, mean: tuple, cov_signal: tuple, cov_background: tuple) -> TwoSampleDataset:

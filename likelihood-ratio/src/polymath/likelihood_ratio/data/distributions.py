@@ -1,12 +1,12 @@
-"""Densities with closed-form log-pdfs (numpy) and seeded samplers."""
+"""The densities of the data sets: scipy.stats log-pdfs with seeded samplers of (n, dim) arrays."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
-from scipy.special import gammaln
+from scipy import stats
 
 
 class Distribution(Protocol):
@@ -19,7 +19,7 @@ class Distribution(Protocol):
 
 @dataclass(frozen=True)
 class Gaussian:
-    """N(mean, cov) in d dimensions."""
+    """N(mean, cov) in d dimensions; sampled through the Cholesky factor of ``cov``."""
 
     mean: tuple[float, ...]
     cov: tuple[tuple[float, ...], ...]
@@ -46,43 +46,27 @@ class Gaussian:
         return np.asarray(self.mean) + rng.standard_normal((n, self.dim)) @ chol.T
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:
-        cov = np.asarray(self.cov)
-        chol = np.linalg.cholesky(cov)
-        diff = np.asarray(x, dtype=float).reshape(-1, self.dim) - np.asarray(self.mean)
-        white = np.linalg.solve(chol, diff.T)
-        log_det = 2 * np.log(np.diag(chol)).sum()
-        return -0.5 * (white**2).sum(0) - 0.5 * (self.dim * np.log(2 * np.pi) + log_det)
+        points = np.asarray(x, dtype=float).reshape(-1, self.dim)
+        return np.atleast_1d(stats.multivariate_normal(self.mean, self.cov).logpdf(points))
 
 
 @dataclass(frozen=True)
-class Beta:
-    a: float
-    b: float
+class Univariate:
+    """A one-dimensional scipy.stats distribution (``stats.beta(2, 3)``, ``stats.gamma(5)``)."""
+
+    frozen: Any
     dim: int = 1
 
     def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.beta(self.a, self.b, size=(n, 1))
+        return np.asarray(self.frozen.rvs(size=n, random_state=rng)).reshape(n, 1)
 
     def log_prob(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float).reshape(-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = (self.a - 1) * np.log(x) + (self.b - 1) * np.log1p(-x)
-        log_norm = gammaln(self.a + self.b) - gammaln(self.a) - gammaln(self.b)
-        return np.where((x > 0) & (x < 1), inside + log_norm, -np.inf)
+        return self.frozen.logpdf(np.asarray(x, dtype=float).reshape(-1))
 
 
-@dataclass(frozen=True)
-class Gamma:
-    shape: float
-    scale: float = 1.0
-    dim: int = 1
+def beta(a: float, b: float) -> Univariate:
+    return Univariate(stats.beta(a, b))
 
-    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.gamma(self.shape, self.scale, size=(n, 1))
 
-    def log_prob(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=float).reshape(-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            inside = (self.shape - 1) * np.log(x) - x / self.scale
-        log_norm = -gammaln(self.shape) - self.shape * np.log(self.scale)
-        return np.where(x > 0, inside + log_norm, -np.inf)
+def gamma(shape: float, scale: float = 1.0) -> Univariate:
+    return Univariate(stats.gamma(shape, scale=scale))
