@@ -23,6 +23,24 @@ from polymath.foundation.progress import LineProgressBar
 STRATEGIES = ("auto", "ddp", "fsdp")
 PROGRESS = ("auto", "rich", "plain", "none")
 LAST_CHECKPOINT = "last.ckpt"
+LIGHTNING_FIELDS = (
+    "accelerator",
+    "devices",
+    "num_nodes",
+    "precision",
+    "gradient_clip_val",
+    "accumulate_grad_batches",
+    "max_steps",
+    "max_epochs",
+    "val_check_interval",
+    "check_val_every_n_epoch",
+    "limit_train_batches",
+    "limit_val_batches",
+    "limit_test_batches",
+    "log_every_n_steps",
+    "deterministic",
+)
+"""TrainerConfig fields that go to ``lightning.Trainer`` unchanged, under the same name."""
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -140,23 +158,9 @@ def build_trainer(
     progress = _progress_bar(config.progress)
     if progress is not None:
         all_callbacks.append(progress)
-    options = dict(
-        accelerator=config.accelerator,
-        devices=config.devices,
-        num_nodes=config.num_nodes,
+    return Trainer(
+        **{name: getattr(config, name) for name in LIGHTNING_FIELDS},
         strategy=_strategy(config),
-        precision=config.precision,
-        gradient_clip_val=config.gradient_clip_val,
-        accumulate_grad_batches=config.accumulate_grad_batches,
-        max_steps=config.max_steps,
-        max_epochs=config.max_epochs,
-        val_check_interval=config.val_check_interval,
-        check_val_every_n_epoch=config.check_val_every_n_epoch,
-        limit_train_batches=config.limit_train_batches,
-        limit_val_batches=config.limit_val_batches,
-        limit_test_batches=config.limit_test_batches,
-        log_every_n_steps=config.log_every_n_steps,
-        deterministic=config.deterministic,
         logger=logger,
         callbacks=all_callbacks,
         enable_checkpointing=bool(config.checkpoint_dir),
@@ -164,7 +168,6 @@ def build_trainer(
         enable_model_summary=False,
         plugins=[AtomicCheckpointIO()],
     )
-    return Trainer(**options)
 
 
 def resume_checkpoint(config: TrainerConfig | Mapping[str, Any]) -> str | None:
