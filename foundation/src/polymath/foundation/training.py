@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import torch
 from lightning import Callback, LightningDataModule, LightningModule, Trainer
@@ -19,100 +17,24 @@ from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy, ModelParalle
 
 from polymath.foundation.config import ConfigError
 from polymath.foundation.progress import LineProgressBar
+from polymath.foundation.trainer_config import LIGHTNING_FIELDS, TrainerConfig
 
-STRATEGIES = ("auto", "ddp", "fsdp")
-PROGRESS = ("auto", "rich", "plain", "none")
+__all__ = [
+    "AtomicCheckpointIO",
+    "NonFiniteLossError",
+    "NonFiniteLossGuard",
+    "TrainerConfig",
+    "build_trainer",
+    "fit",
+    "resume_checkpoint",
+    "shutdown_distributed",
+]
+
 LAST_CHECKPOINT = "last.ckpt"
-LIGHTNING_FIELDS = (
-    "accelerator",
-    "devices",
-    "num_nodes",
-    "precision",
-    "gradient_clip_val",
-    "accumulate_grad_batches",
-    "max_steps",
-    "max_epochs",
-    "val_check_interval",
-    "check_val_every_n_epoch",
-    "limit_train_batches",
-    "limit_val_batches",
-    "limit_test_batches",
-    "log_every_n_steps",
-    "deterministic",
-)
-"""TrainerConfig fields that go to ``lightning.Trainer`` unchanged, under the same name."""
 
 
 class NonFiniteLossError(FloatingPointError):
     """The training loss became NaN or infinite."""
-
-
-@dataclass
-class TrainerConfig:
-    """Everything the federation lets a recipe say about training; unknown names are errors."""
-
-    max_steps: int = -1
-    max_epochs: int | None = None
-    accelerator: str = "auto"
-    devices: int | str | list[int] = "auto"
-    num_nodes: int = 1
-    strategy: Literal["auto", "ddp", "fsdp"] = "auto"
-    precision: str | int = "32-true"
-    gradient_clip_val: float | None = None
-    accumulate_grad_batches: int = 1
-    val_check_interval: int | float | None = None
-    check_val_every_n_epoch: int | None = 1
-    limit_train_batches: int | float | None = None
-    limit_val_batches: int | float | None = None
-    limit_test_batches: int | float | None = None
-    log_every_n_steps: int = 50
-    seed: int = 0
-    deterministic: bool = False
-    checkpoint_dir: str | None = None
-    checkpoint_every_n_steps: int | None = None
-    resume: str | None = None
-    monitor: str | None = None
-    mode: Literal["min", "max"] = "min"
-    progress: Literal["auto", "rich", "plain", "none"] = "auto"
-    threads: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.strategy not in STRATEGIES:
-            raise ConfigError(
-                f"unknown strategy {self.strategy!r} (choose from {', '.join(STRATEGIES)})"
-            )
-        if self.progress not in PROGRESS:
-            raise ConfigError(
-                f"unknown progress {self.progress!r} (choose from {', '.join(PROGRESS)})"
-            )
-        if self.mode not in ("min", "max"):
-            raise ConfigError(f"trainer.mode must be 'min' or 'max', not {self.mode!r}")
-
-    @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | TrainerConfig | None) -> TrainerConfig:
-        if isinstance(values, TrainerConfig):
-            return values
-        values = dict(values or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(
-                f"unknown trainer setting(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})"
-            )
-        return cls(**values)
-
-    @property
-    def world_size(self) -> int | None:
-        """Processes in all, when ``devices`` says it (None for "auto")."""
-        devices = self.devices
-        if isinstance(devices, list):
-            return len(devices) * self.num_nodes
-        if isinstance(devices, int) or str(devices).isdigit():
-            return int(devices) * self.num_nodes
-        return None
-
-    def replace(self, **changes: Any) -> TrainerConfig:
-        return TrainerConfig.from_mapping({**dataclasses.asdict(self), **changes})
 
 
 class NonFiniteLossGuard(Callback):
