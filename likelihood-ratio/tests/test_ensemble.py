@@ -3,7 +3,8 @@ import pytest
 import torch
 
 from polymath.foundation import build_trainer
-from polymath.likelihood_ratio import EnsembleMLP, LikelihoodRatioEnsemble, RatioDataModule
+from polymath.foundation.models import SavableModel
+from polymath.likelihood_ratio import LikelihoodRatioEnsemble, RatioDataModule, RatioMLP
 
 
 def _fit(members: int, first_member: int = 0, epochs: int = 3, **model):
@@ -19,14 +20,16 @@ def _fit(members: int, first_member: int = 0, epochs: int = 3, **model):
 
 
 def test_members_start_and_end_different():
-    model = EnsembleMLP(members=4, input_dim=1, hidden=(8,))
-    weights = model.layers[0].weight
+    model = RatioMLP(members=4, input_dim=1, hidden=(8,))
+    weights = model.ensemble.layers[0].weight
     assert not torch.allclose(weights[0], weights[1])
     module, data = _fit(members=3)
     ratios = module.likelihood_ratio(data.test_arrays()[0])
     assert ratios.shape == (3, 200)
     assert not torch.allclose(ratios[0], ratios[1])
     assert module.member_mae.shape == (3,)
+    assert [row["member"] for row in module.member_table()] == [0, 1, 2]
+    assert module.member_table()[1]["test_mae"] == pytest.approx(module.member_mae[1].item())
 
 
 def test_batched_training_matches_one_member_alone():
@@ -39,48 +42,47 @@ def test_batched_training_matches_one_member_alone():
     )
 
 
-def test_keras_initialisation_is_glorot_uniform_with_zero_bias():
-    model = EnsembleMLP(members=2, input_dim=64, hidden=(128,), init="keras")
-    layer = model.layers[0]
-    limit = (6 / (64 + 128)) ** 0.5
-    assert layer.weight.abs().max() <= limit
-    assert layer.weight.abs().max() > 0.9 * limit
-    assert torch.count_nonzero(layer.bias) == 0
+def test_keras_initialisation_reaches_the_ensemble():
+    keras = RatioMLP(members=2, input_dim=64, hidden=(128,), init="keras").ensemble.layers[0]
+    assert keras.weight.abs().max() <= (6 / (64 + 128)) ** 0.5
+    assert torch.count_nonzero(keras.bias) == 0
     with pytest.raises(ValueError, match="unknown init"):
-        EnsembleMLP(members=1, input_dim=1, init="he")
+        RatioMLP(members=1, input_dim=1, init="he")
 
 
-def test_members_stop_on_their_own_and_keep_their_best_weights():
-    module = LikelihoodRatioEnsemble(members=2, patience=2, hidden=(4,))
-    module.trainer = type("T", (), {"sanity_checking": False, "current_epoch": 0})()
-    module._early_stopping_update(torch.tensor([1.0, 1.0]))
-    best_first = module.model.layers[0].weight[0].detach().clone()
-    with torch.no_grad():
-        module.model.layers[0].weight.add_(1.0)
-    module._early_stopping_update(torch.tensor([2.0, 0.5]))  # member 0 worse, member 1 better
-    module._early_stopping_update(torch.tensor([2.0, 0.4]))
-    assert module.active.tolist() == [False, True]
-    assert module.best_val.tolist() == pytest.approx([1.0, 0.4])
-    module.on_fit_end()
-    assert torch.equal(module.model.layers[0].weight[0], best_first)
+def test_members_stop_on_their_own_and_end_on_their_best_weights():
+    """Patience 1 on a learning rate that overshoots: members stop at different epochs."""
+    module, _ = _fit(members=4, epochs=30, patience=1, lr=0.05)
+    stopping = module.member_stopping
+    assert not stopping.active.any()
+    assert len(set(stopping.stopped_epoch.tolist())) > 1
+    assert module.trainer.current_epoch < 30
+    assert torch.all(stopping.best_epoch < stopping.stopped_epoch)
+    for name, param in module.model.named_parameters():
+        assert torch.equal(param, getattr(stopping.best_weights, name.replace(".", "__")))
 
 
-def test_stopped_members_no_longer_change():
+def test_a_stopped_member_no_longer_changes_in_training():
     module = LikelihoodRatioEnsemble(members=2, hidden=(4,))
-    module.active[0] = False
-    frozen = module.model.layers[0].weight[0].detach().clone()
-    optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
-    z = module(torch.randn(32, 1))
-    module.objective.per_sample(z, torch.ones(32)).mean(1).sum().backward()
-    optimizer.step()
-    module._hold_stopped_members()
-    assert torch.equal(module.model.layers[0].weight[0], frozen)
-    assert not torch.equal(module.model.layers[0].weight[1], frozen)
+    module.member_stopping.active[0] = False
+    frozen = module.model.ensemble.layers[0].weight[0].detach().clone()
+    module.member_stopping.best_weights.ensemble__layers__0__weight[0] = frozen
+    optimizer = torch.optim.Adam(module.parameters(), lr=0.1)
+    for _ in range(2):
+        optimizer.zero_grad()
+        z = module(torch.randn(32, 1))
+        module.active_loss(module.objective.per_sample(z, torch.ones(32)).mean(1)).backward()
+        optimizer.step()
+        module.member_stopping.hold(module.model)
+    assert torch.equal(module.model.ensemble.layers[0].weight[0], frozen)
+    assert not torch.equal(module.model.ensemble.layers[0].weight[1], frozen)
 
 
-def test_the_ratio_uses_the_training_standardization():
+def test_the_ratio_uses_the_training_standardization_and_survives_saving(tmp_path):
     module, data = _fit(members=2, epochs=1)
     mean, std = data.standardization
-    assert torch.allclose(module.model.input_mean, mean) and torch.allclose(
-        module.model.input_std, std
-    )
+    assert torch.allclose(module.model.input_mean, mean)
+    assert torch.allclose(module.model.input_std, std)
+    loaded = SavableModel.load(module.model.save(tmp_path / "model.pt")).eval()
+    x = data.test_arrays()[0]
+    assert torch.allclose(loaded(x), module.eval().model(x))

@@ -20,6 +20,8 @@ from polymath.foundation.data import (
     worker_seed,
     write_shards,
 )
+from polymath.foundation.ensembles import EnsembleMLP, MemberEarlyStopping, MemberMean
+from polymath.foundation.ensembles.lightning import EnsembleModule
 from polymath.foundation.metrics import NormalizedRMSE, normalized_rmse
 from polymath.foundation.runner import RunContext, RunResult, default_experiment, run_recipe
 from polymath.foundation.tracking import TrackingUnavailableError
@@ -36,7 +38,11 @@ __version__ = version("polymath-foundation")
 __all__ = [
     "ConfigError",
     "CorruptShardError",
+    "EnsembleMLP",
+    "EnsembleModule",
     "Manifest",
+    "MemberEarlyStopping",
+    "MemberMean",
     "NonFiniteLossError",
     "NonFiniteLossGuard",
     "NormalizedRMSE",

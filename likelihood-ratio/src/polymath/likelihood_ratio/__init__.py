@@ -4,7 +4,7 @@ from importlib.metadata import version
 
 from polymath.likelihood_ratio.data import RatioDataModule, get_dataset
 from polymath.likelihood_ratio.losses import LOSSES, LossFunctional, Objective, get_loss
-from polymath.likelihood_ratio.model import EnsembleMLP
+from polymath.likelihood_ratio.model import RatioMLP
 from polymath.likelihood_ratio.module import LikelihoodRatioEnsemble
 from polymath.likelihood_ratio.parametrizations import PARAMETRIZATIONS, get_parametrization
 
@@ -13,11 +13,11 @@ __version__ = version("polymath-likelihood-ratio")
 __all__ = [
     "LOSSES",
     "PARAMETRIZATIONS",
-    "EnsembleMLP",
     "LikelihoodRatioEnsemble",
     "LossFunctional",
     "Objective",
     "RatioDataModule",
+    "RatioMLP",
     "__version__",
     "get_dataset",
     "get_loss",

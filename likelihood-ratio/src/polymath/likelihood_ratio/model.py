@@ -1,53 +1,24 @@
-"""An ensemble of MLPs evaluated as one batched network (weights of shape (members, in, out))."""
+"""The paper's classifiers as one batched ensemble: standardized inputs -> MLP -> one raw output z."""
 
 from __future__ import annotations
 
-import itertools
-import math
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
-INITS = ("torch", "keras")
-
-
-def member_generator(seed: int, member: int) -> torch.Generator:
-    """A generator that depends only on (seed, member), so member k is the same in any ensemble."""
-    return torch.Generator().manual_seed(seed * 1_000_003 + member)
+from polymath.foundation.ensembles import EnsembleMLP
+from polymath.foundation.models import SavableModel
 
 
-class EnsembleLinear(nn.Module):
-    """`members` independent affine maps applied with one batched matmul: (M, B, in) -> (M, B, out)."""
+class RatioMLP(SavableModel):
+    """``members`` MLPs (ReLU, dropout) whose raw outputs z a loss's parametrization reads as ratios.
 
-    def __init__(self, members: int, in_features: int, out_features: int) -> None:
-        super().__init__()
-        self.weight = nn.Parameter(torch.empty(members, in_features, out_features))
-        self.bias = nn.Parameter(torch.empty(members, 1, out_features))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.baddbmm(self.bias, x, self.weight)
-
-    @torch.no_grad()
-    def init_member(self, k: int, init: str, generator: torch.Generator) -> None:
-        fan_in, fan_out = self.weight.shape[1:]
-        if init == "keras":
-            bound = math.sqrt(6.0 / (fan_in + fan_out))
-            weight = torch.empty(fan_in, fan_out).uniform_(-bound, bound, generator=generator)
-            bias = torch.zeros(fan_out)
-        else:
-            bound = 1.0 / math.sqrt(fan_in)
-            weight = torch.empty(fan_in, fan_out).uniform_(-bound, bound, generator=generator)
-            bias = torch.empty(fan_out).uniform_(-bound, bound, generator=generator)
-        self.weight[k] = weight
-        self.bias[k, 0] = bias
-
-
-class EnsembleMLP(nn.Module):
-    """`members` MLPs in -> hidden... -> 1 with ReLU and dropout; inputs standardized by buffers.
-
-    init="torch" is PyTorch's nn.Linear default, init="keras" is Glorot-uniform weights and zero
-    biases as in the reference. Member k is initialised from member_generator(seed, first_member + k).
+    Inputs are standardized by the buffers ``input_mean`` and ``input_std`` (the training set's, set
+    by ``set_standardization``), so the model evaluates the ratio on raw inputs, as the reference's
+    wrapper does. ``init="keras"`` is Glorot-uniform weights and zero biases as in the reference;
+    member k is initialised from (seed, first_member + k), see ``EnsembleMLP``.
     """
 
     def __init__(
@@ -56,37 +27,34 @@ class EnsembleMLP(nn.Module):
         input_dim: int,
         hidden: Sequence[int] = (64, 128, 64),
         dropout: float = 0.1,
-        init: str = "torch",
+        init: Literal["torch", "keras"] = "torch",
         seed: int = 0,
         first_member: int = 0,
     ) -> None:
         super().__init__()
-        if init not in INITS:
-            raise ValueError(f"unknown init {init!r}; known: {', '.join(INITS)}")
-        if members < 1 or input_dim < 1:
-            raise ValueError(f"members and input_dim must be >= 1 (got {members}, {input_dim})")
-        widths = [input_dim, *hidden, 1]
-        self.layers = nn.ModuleList(
-            EnsembleLinear(members, a, b) for a, b in itertools.pairwise(widths)
+        self.ensemble = EnsembleMLP(
+            members,
+            input_dim,
+            hidden,
+            out_features=1,
+            activation="relu",
+            dropout=dropout,
+            init=init,
+            seed=seed,
+            first_member=first_member,
         )
-        self.dropout = dropout
-        self.members = members
         self.register_buffer("input_mean", torch.zeros(input_dim))
         self.register_buffer("input_std", torch.ones(input_dim))
-        for k in range(members):
-            generator = member_generator(seed, first_member + k)
-            for layer in self.layers:
-                layer.init_member(k, init, generator)
 
+    @property
+    def members(self) -> int:
+        return self.ensemble.members
+
+    @torch.no_grad()
     def set_standardization(self, mean: Tensor, std: Tensor) -> None:
         self.input_mean.copy_(mean)
         self.input_std.copy_(std)
 
     def forward(self, x: Tensor) -> Tensor:
-        """Raw outputs z of shape (members, batch) for inputs x of shape (batch, input_dim)."""
-        h = ((x - self.input_mean) / self.input_std).expand(self.members, *x.shape)
-        for i, layer in enumerate(self.layers):
-            h = layer(h)
-            if i < len(self.layers) - 1:
-                h = nn.functional.dropout(torch.relu(h), self.dropout, self.training)
-        return h.squeeze(-1)
+        """Raw outputs z, (members, batch), for raw inputs x, (batch, input_dim)."""
+        return self.ensemble((x - self.input_mean) / self.input_std).squeeze(-1)
