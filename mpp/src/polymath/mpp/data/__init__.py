@@ -1,0 +1,1 @@
+"""Data: simulators, the published HDF5 layouts, windows, the multi-dataset sampler, the datamodule."""
