@@ -91,3 +91,13 @@ def test_per_member_validation_loss_is_logged_for_every_member():
     torch.testing.assert_close(metrics["val/loss"], direct.mean())
     torch.testing.assert_close(metrics["val/loss/max"], direct.max())
     assert float(metrics["val/active_members"]) == 3
+
+
+def test_active_loss_sums_the_members_still_training():
+    module = Regression()
+    module.member_stopping.active[1] = False
+    losses = torch.tensor([1.0, float("nan"), 2.0], requires_grad=True)
+    total = module.active_loss(losses)
+    total.backward()
+    assert total.item() == 3.0
+    assert losses.grad.tolist() == [1.0, 0.0, 1.0]

@@ -20,8 +20,9 @@ class LikelihoodRatioEnsemble(EnsembleModule):
 
     Each member stops on its own validation loss (``patience``, ``min_delta``) and ends on its best
     weights, as with Keras' ``EarlyStopping(restore_best_weights=True)``; fitting ends when every
-    member has stopped or at ``max_epochs`` (foundation's ``EnsembleModule``). The ratio is read from
-    the raw outputs through the objective's map.
+    member has stopped or at ``max_epochs`` (foundation's ``EnsembleModule``). ``val/loss`` is the
+    mean over members, with ``/min`` and ``/max``; ``log_each_member`` adds one curve per member.
+    The ratio is read from the raw outputs through the objective's map.
     """
 
     def __init__(
@@ -42,6 +43,7 @@ class LikelihoodRatioEnsemble(EnsembleModule):
         min_delta: float = 0.0,
         seed: int = 0,
         first_member: int = 0,
+        log_each_member: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -52,6 +54,7 @@ class LikelihoodRatioEnsemble(EnsembleModule):
         self.val_loss = MemberMean(members)
         self.test_mae = MemberMean(members)
         self.test_mean_ratio_mae = MemberMean(1)
+        self.member_mae: Tensor | None = None  # (members,), set by the test epoch
 
     def setup(self, stage: str) -> None:
         datamodule = getattr(self.trainer, "datamodule", None)
@@ -85,7 +88,7 @@ class LikelihoodRatioEnsemble(EnsembleModule):
     def on_validation_epoch_end(self) -> None:
         val = self.val_loss.compute()
         self.val_loss.reset()
-        self.log_members("val/loss", val)
+        self.log_members("val/loss", val, each=self.hparams.log_each_member)
         self.stop_members(val)
 
     def test_step(self, batch: tuple[Tensor, Tensor, Tensor], batch_idx: int) -> None:
@@ -110,8 +113,9 @@ class LikelihoodRatioEnsemble(EnsembleModule):
     def member_table(self) -> list[dict[str, Any]]:
         """One row per member: best validation loss, its epoch, stop epoch and (after test) MAE."""
         rows = self.member_stopping.table()
-        for row, mae in zip(rows, getattr(self, "member_mae", []), strict=False):
-            row["test_mae"] = float(mae)
+        if self.member_mae is not None:
+            for row, mae in zip(rows, self.member_mae.tolist(), strict=True):
+                row["test_mae"] = mae
         return rows
 
     def configure_optimizers(self) -> torch.optim.Optimizer:

@@ -6,7 +6,7 @@ from typing import Any
 
 import lightning as L
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 
 from polymath.foundation.ensembles.stopping import MemberEarlyStopping
 
@@ -23,15 +23,15 @@ class EnsembleModule(L.LightningModule):
     A subclass that overrides ``optimizer_step`` or ``on_fit_end`` calls ``super()``.
     """
 
-    model: Any
+    model: nn.Module
     member_stopping: MemberEarlyStopping
 
     def active_loss(self, per_member: Tensor) -> Tensor:
-        """The sum of the members' losses, stopped members left out.
+        """The sum of the members' losses, stopped members left out (even a NaN of theirs).
 
         A sum, not a mean, so that each member's gradient is the one it would get trained alone.
         """
-        return (per_member * self.member_stopping.active.to(per_member.dtype)).sum()
+        return torch.where(self.member_stopping.active, per_member, 0.0).sum()
 
     def stop_members(self, values: Tensor) -> Tensor:
         """Feeds one evaluation (one value per member) to early stopping; returns who stopped now.
