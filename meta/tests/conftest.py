@@ -1,4 +1,9 @@
-"""A tiny fake federation in a temporary git repository: foundation plus two paper packages."""
+"""A tiny fake federation in a temporary git repository: foundation plus two paper packages.
+
+The packages follow the federation's anatomy (so `meta check` passes on them) and are installable:
+foundation needs only `packaging`, the papers only foundation, and each has a test that imports it,
+so the drills that build wheels and install them in fresh venvs take seconds, not minutes.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ import pytest
 from polymath_meta.workspace import Workspace
 
 RANGE = "polymath-foundation>=0.1.0,<0.2"
+LICENSE = (Path(__file__).parents[2] / "LICENSE").read_text()
+README = "# {name}\n\n## Install\n\n## Quick start\n\n## Recipes\n\n## Results\n"
+TEST = "import polymath.{module}\n\n\ndef test_imports():\n    assert polymath.{module}.VALUE\n"
 
 
 class Federation:
@@ -29,13 +37,30 @@ class Federation:
         code: str = "VALUE = 'new'\n",
     ) -> Path:
         folder = self.root / name
-        module = folder / "src" / "polymath" / name.replace("-", "_")
+        module_name = name.replace("-", "_")
+        module = folder / "src" / "polymath" / module_name
         module.mkdir(parents=True)
         (module / "__init__.py").write_text(code)
-        (folder / "README.md").write_text(f"# {name}\n")
+        (folder / "README.md").write_text(README.format(name=name))
         (folder / "CHANGELOG.md").write_text("# Changelog\n")
+        (folder / "LICENSE").write_text(LICENSE)
         (folder / "changes").mkdir()
+        (folder / "changes" / "README.md").write_text("One file per change.\n")
+        (folder / "tests").mkdir()
+        (folder / "tests" / f"test_{module_name}.py").write_text(TEST.format(module=module_name))
         deps = ", ".join(f'"{d}"' for d in dependencies)
+        entry = ""
+        if name != "foundation":
+            for part in ("package", "model", "module"):
+                (module / f"{part}.py").write_text("")
+            (module / "recipes").mkdir()
+            for recipe in ("smoke", "quick", "paper"):
+                (module / "recipes" / f"{recipe}.yaml").write_text("description: x\n")
+            (folder / "tests" / "test_contract.py").write_text("")
+            entry = (
+                '[project.entry-points."polymath.packages"]\n'
+                f'{name} = "polymath.{module_name}.package:PACKAGE"\n\n'
+            )
         (folder / "pyproject.toml").write_text(
             f"""[project]
 name = "polymath-{name}"
@@ -43,10 +68,14 @@ version = "{version}"
 description = "{name} for the tests"
 readme = "README.md"
 requires-python = ">=3.10"
+license = "MIT"
 dependencies = [{deps}]
 
-[tool.poetry]
-packages = [{{ include = "polymath/{name.replace("-", "_")}", from = "src" }}]
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+{entry}[tool.poetry]
+packages = [{{ include = "polymath/{module_name}", from = "src" }}]
 
 [build-system]
 requires = ["poetry-core>=2.0,<3"]
@@ -60,6 +89,12 @@ build-backend = "poetry.core.masonry.api"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
         return path
+
+    def replace(self, relative: str, old: str, new: str) -> None:
+        path = self.root / relative
+        text = path.read_text()
+        assert old in text, f"{old!r} not in {relative}"
+        path.write_text(text.replace(old, new))
 
     def commit(self, message: str = "change") -> None:
         self.git("add", "-A")
@@ -83,7 +118,8 @@ def federation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Federation:
     root.mkdir()
     fed = Federation(root)
     fed.git("init", "-q", "-b", "main")
-    fed.add_package("foundation", dependencies=("torch>=2.3",), code="VALUE = 'new'\n")
+    fed.write(".gitignore", "dist/\n__pycache__/\n")
+    fed.add_package("foundation", dependencies=("packaging>=20",), code="VALUE = 'new'\n")
     fed.add_package("alpha")
     fed.add_package("beta")
     fed.write("meta/pyproject.toml", '[project]\nname = "polymath-meta"\nversion = "0.1.0"\n')

@@ -9,8 +9,8 @@ def test_bump_turns_fragments_into_a_changelog_section(federation):
     federation.write("alpha/CHANGELOG.md", "# Changelog\n\n## [0.1.0] - 2026-01-01\n\n- First.\n")
     federation.write("alpha/changes/retry.added.md", "Retry shards that fail to open.\n")
     federation.write("alpha/changes/nan.fixed.md", "Stop on a NaN loss\nnaming the step.\n")
-    federation.write("alpha/changes/old-api.md", "type: removed\nThe old `fit_all` helper.\n")
-    federation.write("alpha/changes/plain.md", "Faster sampler.\n")
+    federation.write("alpha/changes/old-api.removed.md", "The old `fit_all` helper.\n")
+    federation.write("alpha/changes/sampler.changed.md", "Faster sampler.\n")
 
     lines = bump.bump(federation.workspace, "alpha", "minor")
 
@@ -26,7 +26,39 @@ def test_bump_turns_fragments_into_a_changelog_section(federation):
         "### Fixed\n\n- Stop on a NaN loss\n  naming the step.\n\n"
         "## [0.1.0] - 2026-01-01\n\n- First.\n"
     )
-    assert list((federation.root / "alpha/changes").iterdir()) == []
+    assert [p.name for p in (federation.root / "alpha/changes").iterdir()] == ["README.md"]
+
+
+def test_a_multi_bullet_fragment_keeps_its_bullets(federation):
+    federation.write(
+        "alpha/changes/loaders.added.md",
+        "- HDF5 loader for the survey files.\n- npz loader\n  for the simulations.\n- CSV loader.\n",
+    )
+    bump.bump(federation.workspace, "alpha", "minor")
+    text = (federation.root / "alpha/CHANGELOG.md").read_text()
+    assert (
+        "### Added\n\n- HDF5 loader for the survey files.\n- npz loader\n  for the simulations.\n"
+        "- CSV loader.\n" in text
+    )
+
+
+def test_an_unknown_fragment_type_is_refused_and_nothing_changes(federation):
+    federation.write("alpha/changes/speed.faster.md", "Faster.\n")
+    federation.write("alpha/changes/plain.md", "No type at all.\n")
+    with pytest.raises(MetaError, match=r"Invalid news fragment name: (plain|speed)"):
+        bump.bump(federation.workspace, "alpha", "minor")
+    assert federation.workspace.get("alpha").version == "0.1.0"
+    assert (federation.root / "alpha/changes/speed.faster.md").exists()
+
+
+def test_an_emptied_changes_folder_stays_in_git(federation):
+    (federation.root / "alpha/changes/README.md").unlink()
+    federation.write("alpha/changes/x.fixed.md", "A fix.\n")
+    federation.commit("fragment, no README")
+    bump.bump(federation.workspace, "alpha", "patch")
+    federation.commit("bump")
+    tracked = federation.git("ls-files", "alpha/changes").split()
+    assert tracked == ["alpha/changes/README.md"]
 
 
 def test_bump_keeps_the_rest_of_the_pyproject(federation):
@@ -86,7 +118,6 @@ def test_patch_bump_of_foundation_with_an_api_break_is_refused(federation):
 
 
 def test_changes_readme_is_not_a_fragment(federation):
-    federation.write("alpha/changes/README.md", "One file per change.\n")
     federation.write("alpha/changes/x.security.md", "Pin the loader.\n")
     bump.bump(federation.workspace, "alpha", "major")
     assert federation.workspace.get("alpha").version == "1.0.0"

@@ -62,3 +62,18 @@ def test_cli_prints_one_package_per_line(federation, capsys):
     federation.write("beta/README.md", "# beta, better\n")
     assert main(["--root", str(federation.root), "changed", "--base", "HEAD"]) == 0
     assert capsys.readouterr().out == "beta\n"
+
+
+def suites(federation):
+    return changed.suites(federation.workspace, git.changed_files(federation.root, "HEAD"))
+
+
+def test_a_meta_change_selects_every_package_and_meta(federation):
+    federation.write("meta/src/polymath_meta/cli.py", "# changed\n")
+    assert affected(federation) == ["foundation", "alpha", "beta"]
+    assert suites(federation) == ["foundation", "alpha", "beta", "meta"]
+
+
+def test_a_package_change_does_not_run_meta(federation):
+    federation.write("alpha/src/polymath/alpha/model.py", "X = 1\n")
+    assert suites(federation) == ["alpha"]

@@ -84,9 +84,10 @@ def test_sibling_imports_are_reported_with_file_and_line(federation):
 def test_poetry_check_failure_is_reported(federation):
     (federation.root / "beta/README.md").unlink()
     found = checks.problems(federation.workspace)
-    assert len(found) == 1
-    assert found[0].startswith("beta: poetry check failed:")
-    assert "README" in found[0]
+    assert found[0] == "beta: missing README.md"
+    assert found[1].startswith("beta: poetry check failed:")
+    assert "README" in found[1]
+    assert len(found) == 2
 
 
 def test_released_version_without_changelog_section(federation):
@@ -115,3 +116,80 @@ def test_cli_passes_on_a_clean_federation(federation, capsys):
 def test_cli_lists_package_folders_foundation_first(federation, capsys):
     assert main(["--root", str(federation.root), "list"]) == 0
     assert capsys.readouterr().out == "foundation\nalpha\nbeta\n"
+
+
+def test_a_half_built_package_says_what_it_lacks(federation):
+    federation.write(
+        "gamma/pyproject.toml",
+        """[project]
+name = "polymath-gamma"
+version = "0.1.0"
+dependencies = ["polymath-foundation>=0.1.0,<0.2"]
+""",
+    )
+    federation.write("gamma/src/polymath/gamma/__init__.py", "")
+    found = [line for line in problems(federation) if line.startswith("gamma")]
+    assert found == [
+        "gamma: missing README.md",
+        "gamma: missing CHANGELOG.md",
+        "gamma: missing LICENSE",
+        "gamma: missing changes/ (fragments; keep its README.md so git keeps it)",
+        "gamma: missing tests/",
+        "gamma: missing src/polymath/gamma/package.py",
+        "gamma: missing src/polymath/gamma/model.py",
+        "gamma: missing src/polymath/gamma/module.py",
+        "gamma: missing recipe src/polymath/gamma/recipes/smoke.yaml",
+        "gamma: missing recipe src/polymath/gamma/recipes/quick.yaml",
+        "gamma: missing recipe src/polymath/gamma/recipes/paper.yaml",
+        "gamma: missing tests/test_contract.py (runs the smoke recipe)",
+        'gamma: pyproject.toml needs [project.entry-points."polymath.packages"] '
+        'gamma = "polymath.gamma.package:PACKAGE"',
+    ]
+
+
+def test_a_namespace_init_and_missing_readme_sections_are_reported(federation):
+    federation.write("alpha/src/polymath/__init__.py", "")
+    federation.write("alpha/README.md", "# alpha\n\n## Install\n\n## Results vs the paper\n")
+    assert problems(federation) == [
+        "alpha: src/polymath/__init__.py must not exist (namespace package)",
+        "alpha: README.md has no '## Quick start' section",
+        "alpha: README.md has no '## Recipes' section",
+    ]
+
+
+def test_readme_links_that_leave_the_package(federation):
+    federation.write("alpha/docs/guide.md", "guide\n")
+    federation.write(
+        "alpha/README.md",
+        (federation.root / "alpha/README.md").read_text()
+        + "[ok](docs/guide.md) [web](https://example.org/x) [anchor](#results)\n"
+        + "[up](../foundation/README.md) [abs](/etc/passwd) [gone](docs/none.md)\n",
+    )
+    found = problems(federation)
+    assert [line.split(": link ")[1].split(" ")[0] for line in found] == [
+        "../foundation/README.md",
+        "/etc/passwd",
+        "docs/none.md",
+    ]
+    assert found[0].startswith("alpha: README.md:11: link ../foundation/README.md leaves")
+    assert found[2].endswith("points at nothing")
+
+
+def test_a_fragment_of_unknown_type_is_an_error(federation):
+    federation.write("alpha/changes/speed.faster.md", "Faster.\n")
+    federation.write("alpha/changes/ok.added.md", "Fine.\n")
+    assert problems(federation) == ["alpha: changes/: Invalid news fragment name: speed.faster.md"]
+
+
+def test_fragments_since_a_ref(federation, capsys):
+    base = federation.git("rev-parse", "HEAD").strip()
+    federation.write("alpha/src/polymath/alpha/extra.py", "X = 1\n")
+    federation.commit("alpha without a fragment")
+    args = ["--root", str(federation.root), "check", "--no-poetry", "--fragments-since", base]
+    assert main(args) == 1
+    assert capsys.readouterr().out == (
+        f"alpha: no fragment in changes/ for the changes since {base}\n"
+    )
+    federation.write("alpha/changes/extra.added.md", "An extra module.\n")
+    federation.commit("fragment")
+    assert main(args) == 0

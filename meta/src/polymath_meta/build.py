@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import tarfile
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from email.parser import HeaderParser
@@ -12,7 +14,8 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from .workspace import MetaError, Package, Workspace
+from . import git
+from .workspace import MetaError, Package, Workspace, read_package
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def build(workspace: Workspace, package: Package, dist: Path | None = None) -> A
             raise MetaError(f"{package.name}: poetry build did not produce {path.name}")
     problems = direct_references(wheel_metadata(artifacts.wheel))
     problems += direct_references(sdist_metadata(artifacts.sdist))
+    if not wheel_licenses(artifacts.wheel):
+        problems.append("the wheel carries no license file (add LICENSE to the package folder)")
     if problems:
         details = "; ".join(dict.fromkeys(problems))
         raise MetaError(f"{package.name}: built metadata is not publishable: {details}")
@@ -104,3 +109,36 @@ def built_wheel(workspace: Workspace, package: Package, dist: Path | None = None
             f"{package.name}: no {wheel.name} in dist/ (run `meta build {package.name}`)"
         )
     return wheel
+
+
+def wheel_licenses(wheel: Path) -> list[str]:
+    """The license files a wheel ships in its .dist-info."""
+    with zipfile.ZipFile(wheel) as archive:
+        return [n for n in archive.namelist() if ".dist-info/licenses/" in n]
+
+
+def clean_dist(workspace: Workspace) -> Path:
+    """An empty ROOT/dist, so that `twine upload dist/*` can only ship what was just built."""
+    dist = workspace.root / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    dist.mkdir()
+    return dist
+
+
+def build_at(workspace: Workspace, package: Package, ref: str, dist: Path) -> Path:
+    """The wheel of package as it was at ref (a release tag), built from a temporary worktree."""
+    with tempfile.TemporaryDirectory(prefix="meta-build-") as tmp:
+        tree = Path(tmp) / "tree"
+        git.git(workspace.root, "worktree", "add", "--detach", str(tree), ref)
+        try:
+            old = read_package(tree / package.folder.relative_to(workspace.root))
+            if old is None:
+                raise MetaError(f"{ref}: no {package.distribution} in {package.name}/")
+            dist.mkdir(parents=True, exist_ok=True)
+            run_poetry_build(old, dist)
+            wheel = dist / f"{file_stem(old)}-py3-none-any.whl"
+            if not wheel.is_file():
+                raise MetaError(f"{ref}: poetry build did not produce {wheel.name}")
+            return wheel
+        finally:
+            git.git(workspace.root, "worktree", "remove", "--force", str(tree))

@@ -57,20 +57,19 @@ def bump(
     package = workspace.get(name)
     old = parse(package.version, package.name)
     new = next_version(old, part)
-    items = changelog.fragments(package.changes_dir)
-    if not items:
+    count = len(changelog.fragment_paths(package.changes_dir))
+    if not count:
         raise MetaError(
             f"{package.name}: no fragments in {package.changes_dir}; add one per change"
         )
     if package.is_foundation:
         refuse_hidden_breakage(workspace, package, new, find_breakages)
 
-    section = changelog.render_section(str(new), items)
+    section = changelog.render_section(package, str(new))
     write_atomic(package.changelog, changelog.insert_section(package.changelog, section))
     set_version(package.pyproject, new)
-    for item in items:
-        item.path.unlink()
-    lines = [f"{package.name}: {old} -> {new} ({len(items)} fragments into CHANGELOG.md)"]
+    changelog.consume(package)
+    lines = [f"{package.name}: {old} -> {new} ({count} fragments into CHANGELOG.md)"]
 
     stale = [
         d.name

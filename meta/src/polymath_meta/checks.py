@@ -10,7 +10,7 @@ from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from . import changelog, git
+from . import anatomy, changelog, git
 from .versions import has_lower_bound, has_upper_bound
 from .workspace import FOUNDATION, Package, Workspace
 
@@ -118,6 +118,8 @@ def problems(
         if not package.is_foundation:
             found += check_foundation_range(package, foundation.version)
             found += check_sibling_imports(package, workspace)
+        found += anatomy.problems(package)
+        found += changelog.fragment_problems(package)
         if poetry is not None:
             found += poetry(package)
         found += check_changelog(package, workspace.root)

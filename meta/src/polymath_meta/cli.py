@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import apicheck, bump, changed, checks, compat, git, release, status
+from . import apicheck, bump, changed, changelog, checks, compat, git, new, release, split, status
 from .build import build
 from .verify import verify
 from .versions import PARTS
@@ -29,6 +29,10 @@ def cmd_status(ws: Workspace, args: argparse.Namespace) -> int:
 def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
     poetry = None if args.no_poetry else checks.poetry_check
     problems = checks.problems(ws, ws.select(args.packages), poetry=poetry)
+    if args.fragments_since:
+        files = git.changed_files(ws.root, args.fragments_since)
+        for package in changed.touched(ws, files):
+            problems += changelog.fragments_since(package, args.fragments_since)
     for problem in problems:
         print(problem)
     if problems:
@@ -39,8 +43,8 @@ def cmd_check(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_changed(ws: Workspace, args: argparse.Namespace) -> int:
-    for package in changed.affected(ws, git.changed_files(ws.root, args.base)):
-        print(package.name)
+    for name in changed.suites(ws, git.changed_files(ws.root, args.base)):
+        print(name)
     return 0
 
 
@@ -70,24 +74,38 @@ def cmd_verify(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_compat(ws: Workspace, args: argparse.Namespace) -> int:
-    rows = compat.compat(ws)
+    start = time.perf_counter()
+    rows, lowest = compat.compat(ws, ws.select(args.packages), minimum=args.minimum)
     output = args.output or ws.root / "meta" / "COMPATIBILITY.md"
-    compat.write(output, rows)
-    for row in rows:
-        print(f"{row.package.name} x foundation {row.foundation}: {row.result}")
-    print(f"wrote {output}")
+    compat.write(output, rows, lowest)
+    print(f"wrote {output} ({time.perf_counter() - start:.0f} s)")
     return 1 if any(r.result.startswith("fail") for r in rows) else 0
 
 
 def cmd_api_check(ws: Workspace, args: argparse.Namespace) -> int:
-    passed, lines = apicheck.api_check(ws)
-    print("\n".join(lines))
+    passed = True
+    for package in ws.select(args.packages or [ws.foundation.name]):
+        ok, lines = apicheck.api_check(ws, package)
+        print("\n".join(lines))
+        passed = passed and ok
     return 0 if passed else 1
 
 
 def cmd_release(ws: Workspace, args: argparse.Namespace) -> int:
     tag = release.release(ws, args.package)
-    print(f"tagged {tag} (not pushed: git push origin {tag})")
+    print(f"tagged {tag} (not pushed: git push origin {tag}; dist/ holds what to publish)")
+    return 0
+
+
+def cmd_new(ws: Workspace, args: argparse.Namespace) -> int:
+    folder = new.scaffold(ws, args.name, args.summary)
+    print(f"created {folder.relative_to(ws.root)}/; next: pip install -e './{args.name}[test]'")
+    return 0
+
+
+def cmd_split(ws: Workspace, args: argparse.Namespace) -> int:
+    head = split.split(ws, args.package, args.dest.resolve())
+    print(f"{args.dest}: standalone repository of {args.package} at {head[:12]}")
     return 0
 
 
@@ -106,7 +124,16 @@ def parser() -> argparse.ArgumentParser:
     check = add("check", cmd_check, "ranges, versions, sibling imports, poetry check, changelogs")
     check.add_argument("packages", nargs="*", metavar="PACKAGE")
     check.add_argument("--no-poetry", action="store_true", help="skip `poetry check`")
-    changed_cmd = add("changed", cmd_changed, "packages changed since REF, plus their dependents")
+    check.add_argument(
+        "--fragments-since",
+        metavar="REF",
+        help="also: each package changed since REF adds a fragment",
+    )
+    changed_cmd = add(
+        "changed",
+        cmd_changed,
+        "suites to run for the changes since REF: packages, dependents, meta",
+    )
     changed_cmd.add_argument("--base", required=True, metavar="REF")
     bump_cmd = add("bump", cmd_bump, "new version and CHANGELOG section from changes/")
     bump_cmd.add_argument("package", metavar="PACKAGE")
@@ -119,11 +146,24 @@ def parser() -> argparse.ArgumentParser:
     for command in (build_cmd, verify_cmd):
         command.add_argument("packages", nargs="*", metavar="PACKAGE")
         command.add_argument("--dist", type=Path, help="artifact folder (default: ROOT/dist)")
-    compat_cmd = add("compat", cmd_compat, "tests against oldest and local foundation")
+    compat_cmd = add("compat", cmd_compat, "tests in fresh venvs against oldest/newest foundation")
+    compat_cmd.add_argument("packages", nargs="*", metavar="PACKAGE")
     compat_cmd.add_argument("--output", type=Path, help="default: ROOT/meta/COMPATIBILITY.md")
-    add("api-check", cmd_api_check, "foundation's API against its last tag (griffe)")
-    release_cmd = add("release", cmd_release, "check, build, verify-wheels, then tag (no push)")
+    compat_cmd.add_argument(
+        "--minimum", action="store_true", help="also pin third-party dependencies to their floors"
+    )
+    api = add("api-check", cmd_api_check, "public API against the last release (griffe)")
+    api.add_argument("packages", nargs="*", metavar="PACKAGE", help="default: foundation")
+    release_cmd = add("release", cmd_release, "every gate, then the tag (no push)")
     release_cmd.add_argument("package", metavar="PACKAGE")
+    new_cmd = add("new", cmd_new, "a new package folder with the federation's anatomy")
+    new_cmd.add_argument("name", metavar="NAME", help="folder name, e.g. xval or cwola-streams")
+    new_cmd.add_argument(
+        "--summary", default="(the paper in one line)", help="one-line description"
+    )
+    split_cmd = add("split", cmd_split, "one package as a standalone git repository")
+    split_cmd.add_argument("package", metavar="PACKAGE")
+    split_cmd.add_argument("dest", type=Path, metavar="DEST")
     return top
 
 

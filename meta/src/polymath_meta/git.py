@@ -20,9 +20,15 @@ def git(root: Path, *args: str) -> str:
 
 
 def released_versions(root: Path, package: Package) -> list[Version]:
-    """Versions that have a `<distribution>-vX.Y.Z` tag, oldest first."""
+    """Versions with a `<distribution>-vX.Y.Z` tag reachable from HEAD, oldest first.
+
+    A tag on another branch (a hotfix line, an abandoned release) is not this history's release.
+    """
+    if not has_commits(root):
+        return []
     versions = []
-    for tag in git(root, "tag", "--list", f"{package.tag_prefix}*").split():
+    tags = git(root, "tag", "--list", "--merged", "HEAD", f"{package.tag_prefix}*")
+    for tag in tags.split():
         try:
             versions.append(Version(tag.removeprefix(package.tag_prefix)))
         except InvalidVersion:

@@ -18,7 +18,7 @@ def rows(workspace: Workspace) -> list[tuple[str, ...]]:
             spec = "-"
         else:
             spec = str(requirement.specifier) if requirement else "(none)"
-        pending = [f.path.name for f in changelog.fragments(package.changes_dir)]
+        pending = [p.name for p in changelog.fragment_paths(package.changes_dir)]
         table.append(
             (
                 package.name,

@@ -1,0 +1,1 @@
+"""The federation's towncrier configuration and changelog template (package data)."""
