@@ -26,8 +26,12 @@ def labels_of(samples) -> list[int]:
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    """Every file's bytes, to prove a folder was left untouched."""
-    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+    """Every file's bytes by relative path, to prove a folder was left untouched."""
+    return {
+        str(path.relative_to(folder)): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def change_a_value(path: Path) -> None:
@@ -36,3 +40,8 @@ def change_a_value(path: Path) -> None:
     changed = raw.replace(b"\x00\x00\x40\x41", b"\x00\x00\x40\x42", 1)
     assert changed != raw
     path.write_bytes(changed)
+
+
+def set_folder(dest: Path) -> Path:
+    """The folder holding the shards of the set in force at `dest`."""
+    return dest / Manifest.load(dest).shards[0].name.split("/")[0]

@@ -3,12 +3,13 @@ shard set untouched."""
 
 import multiprocessing
 import os
+import random
 import signal
 import time
 
 import numpy as np
 import pytest
-from data_helpers import labels_of, snapshot, vector_samples, write_vector_shards
+from data_helpers import labels_of, set_folder, snapshot, vector_samples, write_vector_shards
 
 from polymath.foundation.data import shard_dataset, write_shards
 
@@ -46,7 +47,7 @@ def slow_writer(dest, started):
     write_shards(samples(), dest, max_count=4, overwrite=True)
 
 
-def test_sigkilled_writer_leaves_old_set_and_no_complete_looking_files(tmp_path):
+def test_sigkilled_writer_leaves_old_set_and_the_next_write_cleans_up(tmp_path):
     write_vector_shards(tmp_path, count=8, per_shard=4)
     before = snapshot(tmp_path)
     context = multiprocessing.get_context("fork")
@@ -59,7 +60,46 @@ def test_sigkilled_writer_leaves_old_set_and_no_complete_looking_files(tmp_path)
         os.kill(writer.pid, signal.SIGKILL)
         writer.join()
     assert writer.exitcode == -signal.SIGKILL
-    leftovers = {p.name for p in tmp_path.iterdir()} - set(before)
-    assert leftovers and all(n.startswith(".") and n.endswith(".partial") for n in leftovers)
+    leftovers = {path.split("/")[0] for path in snapshot(tmp_path)} - {
+        path.split("/")[0] for path in before
+    }
+    assert len(leftovers) == 1 and all(
+        n.startswith(".") and n.endswith(".partial") for n in leftovers
+    )
     assert {name: (tmp_path / name).read_bytes() for name in before} == before
     assert sorted(labels_of(shard_dataset(tmp_path))) == list(range(8))
+    write_shards(vector_samples(3), tmp_path, overwrite=True)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "manifest.json",
+        set_folder(tmp_path).name,
+    ]
+
+
+def overwrite(dest, start):
+    write_shards(vector_samples(120, start=start), dest, max_count=8, overwrite=True)
+
+
+def test_a_kill_at_any_moment_of_an_overwrite_leaves_a_complete_set(tmp_path):
+    """SIGKILL at random moments over a whole overwrite: each time the set that the manifest
+    lists is complete (every shard's sha256 checked) and is the old set or the new one."""
+    write_shards(vector_samples(120), tmp_path, max_count=8)
+    context = multiprocessing.get_context("fork")
+    began = time.perf_counter()
+    full = context.Process(target=overwrite, args=(tmp_path, 0))
+    full.start()
+    full.join()
+    duration = time.perf_counter() - began
+    rng = random.Random(0)
+    current, outcomes = list(range(120)), set()
+    for trial in range(1, 13):
+        new = list(range(1000 * trial, 1000 * trial + 120))
+        writer = context.Process(target=overwrite, args=(tmp_path, new[0]))
+        writer.start()
+        time.sleep(rng.uniform(0, 1.2 * duration))
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        labels = sorted(labels_of(shard_dataset(tmp_path)))
+        assert labels in (current, new)
+        outcomes.add("new" if labels == new else "old")
+        current = labels
+    assert outcomes == {"old", "new"}  # the kills landed before and after the switch

@@ -7,7 +7,7 @@ import time
 import urllib.request
 
 import pytest
-from data_helpers import change_a_value, labels_of, write_vector_shards
+from data_helpers import change_a_value, labels_of, set_folder, write_vector_shards
 
 from polymath.foundation.data import CorruptShardError, ShardChecksumError, shard_dataset
 
@@ -55,21 +55,21 @@ def test_manifest_url_streams_the_set_with_its_length(served):
 
 
 def test_brace_pattern_over_http(served):
-    _, base = served
-    dataset = shard_dataset(f"{base}/shard-{{000001..000002}}.tar")
+    folder, base = served
+    dataset = shard_dataset(f"{base}/{set_folder(folder).name}/shard-{{000001..000002}}.tar")
     assert sorted(labels_of(dataset)) == list(range(4, 12))
 
 
 def test_checksum_is_checked_while_streaming(served):
     folder, base = served
-    change_a_value(folder / "shard-000003.tar")
+    change_a_value(set_folder(folder) / "shard-000003.tar")
     with pytest.raises(ShardChecksumError, match=r"shard-000003.tar: streamed sha256"):
         list(shard_dataset(f"{base}/manifest.json"))
 
 
 def test_missing_shard_on_the_server_is_named(served):
     folder, base = served
-    (folder / "shard-000002.tar").unlink()
+    (set_folder(folder) / "shard-000002.tar").unlink()
     with pytest.raises(CorruptShardError, match="shard-000002.tar"):
         list(shard_dataset(f"{base}/manifest.json"))
 

@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
-from data_helpers import change_a_value, labels_of, write_vector_shards
+from data_helpers import change_a_value, labels_of, set_folder, write_vector_shards
 from torch.utils.data import DataLoader
 
 from polymath.foundation.data import (
@@ -36,12 +36,12 @@ def damage(path, offset=1540, data=b"garbage!" * 8):
     ["dir", "manifest", "pattern", "list", "pipe"],
 )
 def test_every_source_form_yields_the_whole_set(shards, source):
-    pattern = f"{shards}/shard-{{000000..000003}}.tar"
+    pattern = f"{set_folder(shards)}/shard-{{000000..000003}}.tar"
     sources = {
         "dir": shards,
         "manifest": shards / "manifest.json",
         "pattern": pattern,
-        "list": [shards / f"shard-00000{i}.tar" for i in range(4)],
+        "list": [set_folder(shards) / f"shard-00000{i}.tar" for i in range(4)],
         "pipe": f"pipe:cat {pattern}",
     }
     dataset = shard_dataset(sources[source])
@@ -56,12 +56,12 @@ def test_every_source_form_yields_the_whole_set(shards, source):
 
 def test_pipe_source_has_no_length(shards):
     with pytest.raises(TypeError, match="no manifest"):
-        len(shard_dataset(f"pipe:cat {shards}/shard-000000.tar"))
+        len(shard_dataset(f"pipe:cat {set_folder(shards)}/shard-000000.tar"))
 
 
 def test_missing_shard_is_named(shards):
     with pytest.raises(FileNotFoundError, match=r"shard-000004.tar does not exist \(6 missing\)"):
-        shard_dataset(f"{shards}/shard-{{000003..000009}}.tar")
+        shard_dataset(f"{set_folder(shards)}/shard-{{000003..000009}}.tar")
 
 
 def test_shuffle_is_seeded_and_changes_per_epoch(shards):
@@ -86,28 +86,28 @@ def test_in_pipeline_batching_collates_tensors(shards):
 
 
 def test_corrupt_shard_error_names_it(shards):
-    damage(shards / "shard-000002.tar")
+    damage(set_folder(shards) / "shard-000002.tar")
     with pytest.raises(CorruptShardError, match="shard-000002.tar"):
-        list(shard_dataset(f"{shards}/shard-{{000000..000003}}.tar", verify=False))
+        list(shard_dataset(f"{set_folder(shards)}/shard-{{000000..000003}}.tar", verify=False))
 
 
 @pytest.mark.parametrize(("cut", "message"), [(1536, "inside a member"), (2048, "end-of-archive")])
 def test_truncated_shard_error_names_it(shards, cut, message):
-    path = shards / "shard-000001.tar"
+    path = set_folder(shards) / "shard-000001.tar"
     path.write_bytes(path.read_bytes()[:cut])
     with pytest.raises(CorruptShardError, match=f"shard-000001.tar.*{message}"):
         list(shard_dataset(shards, verify=False))
 
 
 def test_corrupt_shard_is_skipped_with_a_warning_when_asked(shards):
-    damage(shards / "shard-000002.tar", offset=0)
+    damage(set_folder(shards) / "shard-000002.tar", offset=0)
     with pytest.warns(UserWarning, match="shard-000002.tar"):
         labels = labels_of(shard_dataset(shards, verify=False, on_corrupt="warn"))
     assert sorted(labels) == [*range(8), *range(12, 16)]
 
 
 def test_checksum_mismatch_is_caught_before_reading(shards):
-    change_a_value(shards / "shard-000003.tar")
+    change_a_value(set_folder(shards) / "shard-000003.tar")
     dataset = shard_dataset(shards)
     with pytest.raises(ShardChecksumError, match="shard-000003.tar"):
         list(dataset)
@@ -117,7 +117,7 @@ def test_checksum_mismatch_is_caught_before_reading(shards):
 def test_a_shard_changed_between_epochs_is_hashed_again(shards):
     dataset = shard_dataset(shards)
     assert len(list(dataset)) == 16
-    change_a_value(shards / "shard-000003.tar")
+    change_a_value(set_folder(shards) / "shard-000003.tar")
     with pytest.raises(ShardChecksumError, match="shard-000003.tar"):
         list(dataset)
 
@@ -128,7 +128,9 @@ def test_too_few_shards_for_workers_is_a_clear_error(shards):
 
 
 def test_too_few_shards_is_caught_inside_workers_too(shards, monkeypatch):
-    dataset = shard_dataset(f"{shards}/shard-000000.tar")  # declared num_workers=0: passes
+    dataset = shard_dataset(
+        f"{set_folder(shards)}/shard-000000.tar"
+    )  # declared num_workers=0: passes
     monkeypatch.setenv("WORKER", "1")  # what webdataset reads inside DataLoader worker 1 of 2
     monkeypatch.setenv("NUM_WORKERS", "2")
     with pytest.raises(ValueError, match="1 shards cannot feed 1 ranks x 2 workers"):
@@ -152,7 +154,9 @@ def test_resampled_mode_yields_exactly_epoch_length(shards):
     dataset = shard_dataset(shards, resampled=True, epoch_length=11, num_workers=2)
     labels = labels_of(DataLoader(dataset, batch_size=None, num_workers=2))
     assert len(labels) == len(dataset) == 11
-    few = shard_dataset(f"{shards}/shard-000000.tar", resampled=True, epoch_length=5, world_size=4)
+    few = shard_dataset(
+        f"{set_folder(shards)}/shard-000000.tar", resampled=True, epoch_length=5, world_size=4
+    )
     assert len(list(few)) == 5
 
 

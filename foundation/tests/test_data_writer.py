@@ -5,7 +5,7 @@ import tarfile
 import numpy as np
 import pytest
 import torch
-from data_helpers import snapshot, vector_samples, write_vector_shards
+from data_helpers import labels_of, set_folder, snapshot, vector_samples, write_vector_shards
 
 from polymath.foundation.data import Manifest, shard_dataset, write_shards
 
@@ -58,7 +58,8 @@ def test_keys_are_generated_or_kept(tmp_path):
 def test_max_count_limits_samples_per_shard(tmp_path):
     manifest = write_vector_shards(tmp_path, count=10, per_shard=4)
     assert [s.count for s in manifest.shards] == [4, 4, 2]
-    assert [s.name for s in manifest.shards] == [f"shard-00000{i}.tar" for i in range(3)]
+    folder = set_folder(tmp_path).name
+    assert [s.name for s in manifest.shards] == [f"{folder}/shard-00000{i}.tar" for i in range(3)]
 
 
 def test_max_bytes_limits_shard_size(tmp_path):
@@ -99,6 +100,7 @@ def test_schema_marks_varying_dimensions(tmp_path):
         ([{"__key__": "a", "x": 1}, {"__key__": "a", "x": 2}], "duplicate __key__"),
         ([{"_private": 1}], "field name"),
         ([{"x": object()}], "cannot store"),
+        ([{"x.npy": b"", "x": 1}], "reads back as 'x'"),
         ([], "no samples"),
     ],
 )
@@ -116,16 +118,51 @@ def test_existing_set_is_refused_without_overwrite(tmp_path):
     assert snapshot(tmp_path) == before
 
 
-def test_overwrite_replaces_the_set_and_drops_stale_shards(tmp_path):
+def test_overwrite_replaces_the_set_and_drops_the_old_one(tmp_path):
     write_vector_shards(tmp_path, count=12, per_shard=4)
     manifest = write_shards(vector_samples(3, start=100), tmp_path, max_count=4, overwrite=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "shard-000000.tar"]
-    assert manifest.total == 3
+    folder = set_folder(tmp_path).name
+    assert sorted(snapshot(tmp_path)) == [
+        "manifest.json",
+        f"{folder}/manifest.json",
+        f"{folder}/shard-000000.tar",
+    ]
+    assert manifest.total == 3 and Manifest.load(tmp_path) == manifest
     assert [int(s["label"]) for s in shard_dataset(tmp_path)] == [100, 101, 102]
 
 
-def test_foreign_shard_names_are_not_overwritten(tmp_path):
+def test_a_set_folder_reads_alone_with_its_own_manifest(tmp_path):
+    write_vector_shards(tmp_path / "data", count=8, per_shard=4)
+    folder = set_folder(tmp_path / "data")
+    moved = folder.rename(tmp_path / "elsewhere")
+    assert len(shard_dataset(f"{moved}/shard-{{000000..000001}}.tar")) == 8
+    assert sorted(labels_of(shard_dataset(moved))) == list(range(8))
+
+
+def test_a_set_written_by_foundation_0_1_is_replaced(tmp_path):
+    write_vector_shards(tmp_path, count=8, per_shard=4)
+    folder = set_folder(tmp_path)
+    for shard in folder.glob("*.tar"):  # the flat 0.1 layout: shards beside manifest.json
+        shard.rename(tmp_path / shard.name)
+    (folder / "manifest.json").replace(tmp_path / "manifest.json")
+    folder.rmdir()
+    assert sorted(labels_of(shard_dataset(tmp_path))) == list(range(8))
+    write_shards(vector_samples(2, start=50), tmp_path, overwrite=True)
+    assert not list(tmp_path.glob("*.tar"))
+    assert labels_of(shard_dataset(tmp_path)) == [50, 51]
+
+
+def test_files_of_others_in_the_folder_are_left_alone(tmp_path):
     (tmp_path / "shard-000000.tar").write_bytes(b"someone else's data")
-    with pytest.raises(FileExistsError, match="not ours"):
-        write_vector_shards(tmp_path, count=2)
-    assert snapshot(tmp_path) == {"shard-000000.tar": b"someone else's data"}
+    write_vector_shards(tmp_path, count=2)
+    assert (tmp_path / "shard-000000.tar").read_bytes() == b"someone else's data"
+    assert labels_of(shard_dataset(tmp_path)) == [0, 1]
+
+
+def test_bytes_are_stored_under_their_extension(tmp_path):
+    samples = [{"blob.bin": bytes([i, 1, 2]), "label": i} for i in range(3)]
+    manifest = write_shards(samples, tmp_path)
+    assert manifest.schema["blob"] == {"kind": "bytes", "extension": "bin"}
+    assert [s["blob"] for s in shard_dataset(tmp_path)] == [bytes([i, 1, 2]) for i in range(3)]
+    with pytest.raises(ValueError, match="ending in their extension"):
+        write_shards([{"blob": b"x"}], tmp_path / "other")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import lightning
-from torch.utils.data import DataLoader
 
+from polymath.foundation.data.loader import ShardLoader
 from polymath.foundation.data.reader import ShardDataset, shard_dataset
 from polymath.foundation.data.sources import Source
 from polymath.foundation.data.splitting import rank_length
@@ -33,7 +34,9 @@ class ShardDataModule(lightning.LightningDataModule):
     worker a disjoint part of those. Before any iteration the training split is checked: fewer
     shards than ranks x workers, or ranks that would get different numbers of batches (a DDP hang),
     raise a ValueError naming the numbers. `resampled=True` with `epoch_length` (samples per rank)
-    lifts both limits. Validation and test sets are read in order, without shuffling.
+    lifts both limits. Validation and test sets are read in order, without shuffling. The loaders
+    are ShardLoaders: Lightning checkpoints the training stream's position and a resumed fit
+    continues it exactly.
     """
 
     def __init__(
@@ -67,6 +70,8 @@ class ShardDataModule(lightning.LightningDataModule):
             | {"persistent_workers": persistent_workers}
         )
         self.sources = {"train": train, "val": val, "test": test}
+        self._train_loader: ShardLoader | None = None
+        self._train_state: dict[str, Any] | None = None
         if val is None:
             self.val_dataloader = None
         if test is None:
@@ -109,7 +114,7 @@ class ShardDataModule(lightning.LightningDataModule):
                 "resampled=True with epoch_length"
             )
 
-    def _loader(self, split: str) -> DataLoader:
+    def _loader(self, split: str) -> ShardLoader:
         hp = self.hparams
         rank, world_size = self._placement()
         training = split == "train"
@@ -130,21 +135,39 @@ class ShardDataModule(lightning.LightningDataModule):
         )
         if training:
             self._check_even(dataset, world_size)
-        return DataLoader(
+        return ShardLoader(
             dataset,
-            batch_size=None,
             num_workers=hp.num_workers,
             pin_memory=hp.pin_memory,
             persistent_workers=hp.persistent_workers and hp.num_workers > 0,
         )
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> ShardLoader:
         if self.sources["train"] is None:
             raise ValueError("ShardDataModule has no train source")
-        return self._loader("train")
+        self._train_loader = self._loader("train")
+        if self._train_state is not None:
+            self._train_loader.load_state_dict(self._train_state)
+            self._train_state = None
+        return self._train_loader
 
-    def val_dataloader(self) -> DataLoader:
+    def state_dict(self) -> dict[str, Any]:
+        """The training stream's position, which Lightning saves in every checkpoint.
+
+        Lightning restores a datamodule before `configure_optimizers` can build the loader (by
+        reading `trainer.estimated_stepping_batches`), whereas the fit loop's own loader states
+        arrive after it and are then skipped (Lightning issue #20550): this way the position
+        reaches the loader whenever it is built.
+        """
+        if self._train_loader is None:
+            return {}
+        return {"train": self._train_loader.state_dict()}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._train_state = state_dict.get("train")
+
+    def val_dataloader(self) -> ShardLoader:
         return self._loader("val")
 
-    def test_dataloader(self) -> DataLoader:
+    def test_dataloader(self) -> ShardLoader:
         return self._loader("test")

@@ -1,7 +1,8 @@
 """How sample values become tar members and back, and the schema that describes them.
 
 arrays and tensors -> .npy, str -> .txt, int -> .cls, float and bool -> .json,
-dict / list / None -> .json. Decoding turns .npy into torch tensors.
+dict / list / None -> .json, bytes -> as they are, under a field name that ends in their
+extension ("image.png"). Decoders live in decoders.py.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def value_kind(value: Any) -> str:
         return "str"
     if value is None or isinstance(value, (dict, list, tuple)):
         return "json"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "bytes"
     raise TypeError(f"cannot store a {type(value).__name__} in a shard")
 
 
@@ -59,11 +62,27 @@ def encode_value(kind: str, value: Any) -> bytes:
         return value.encode("utf-8")
     if kind == "int":
         return str(value).encode("ascii")
+    if kind == "bytes":
+        return bytes(value)
     return json.dumps(value).encode("utf-8")
 
 
-def describe(kind: str, value: Any) -> dict[str, Any]:
-    """The schema entry of one value: kind, plus dtype and shape for arrays."""
+def member_name(name: str, kind: str) -> tuple[str, str]:
+    """(field name it reads back as, tar member suffix) of a value stored under `name`."""
+    if kind != "bytes":
+        return name, f"{name}.{EXTENSION[kind]}"
+    field, dot, extension = name.rpartition(".")
+    if not (dot and field and extension):
+        raise ValueError(
+            "bytes are stored under a name ending in their extension, e.g. 'image.png'"
+        )
+    return field, name
+
+
+def describe(kind: str, value: Any, member: str) -> dict[str, Any]:
+    """The schema entry of one value: kind, plus dtype and shape for arrays, extension for bytes."""
+    if kind == "bytes":
+        return {"kind": kind, "extension": member.rpartition(".")[2]}
     if kind in ("array", "tensor"):
         array = _as_numpy(value)
         return {"kind": kind, "dtype": str(array.dtype), "shape": list(array.shape)}
@@ -72,10 +91,13 @@ def describe(kind: str, value: Any) -> dict[str, Any]:
 
 def merge_spec(old: dict[str, Any], new: dict[str, Any], field: str, key: str) -> dict[str, Any]:
     """Combine schema entries of one field over samples; shapes that vary become null."""
-    if old["kind"] != new["kind"] or old.get("dtype") != new.get("dtype"):
+
+    def what(spec: dict[str, Any]) -> str:
+        return spec.get("dtype") or spec.get("extension") or spec["kind"]
+
+    if old["kind"] != new["kind"] or what(old) != what(new):
         raise ValueError(
-            f"sample {key!r}: field {field!r} is {new.get('dtype', new['kind'])}, "
-            f"earlier samples had {old.get('dtype', old['kind'])}"
+            f"sample {key!r}: field {field!r} is {what(new)}, earlier samples had {what(old)}"
         )
     if "shape" not in old or old["shape"] == new["shape"]:
         return old
@@ -145,19 +167,6 @@ class NpyPayload:
         offset, dtype, shape, count, order = self.layout
         flat = np.frombuffer(self.data, dtype=dtype, count=count, offset=offset)
         return flat.reshape(shape, order=order).copy(order="K")
-
-
-def decode_member(extension: str, data: bytes) -> Any:
-    """Turn one tar member's bytes back into a value (.npy stays an NpyPayload until collation)."""
-    if extension == "npy":
-        return NpyPayload(data)
-    if extension == "txt":
-        return data.decode("utf-8")
-    if extension == "cls":
-        return int(data)
-    if extension == "json":
-        return json.loads(data)
-    return data
 
 
 def split_member_name(name: str) -> tuple[str, str, str]:

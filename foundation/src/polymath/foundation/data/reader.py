@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import random
 import tarfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -16,18 +17,22 @@ import torch.utils.data
 import webdataset as wds
 
 from polymath.foundation.data.collate import collate_samples
-from polymath.foundation.data.encoding import KEY, decode_member, split_member_name, to_torch
-from polymath.foundation.data.errors import CorruptShardError, ShardChecksumError
+from polymath.foundation.data.decoders import Decoder, decode_member, registered_decoders
+from polymath.foundation.data.encoding import KEY, split_member_name, to_torch
+from polymath.foundation.data.errors import CorruptShardError, ShardChecksumError, WorkerFailure
 from polymath.foundation.data.manifest import ShardInfo, sha256_file
+from polymath.foundation.data.resume import fast_forward, round_robin
 from polymath.foundation.data.seeding import epoch_token, placement
+from polymath.foundation.data.shuffle import ShuffleBuffer
 from polymath.foundation.data.sources import ShardSet, Source, is_local, resolve_source
 from polymath.foundation.data.splitting import (
     check_enough_shards,
+    num_batches,
     rank_length,
     rank_worker_slice,
     resampled_quota,
 )
-from polymath.foundation.data.tarstream import tar_members
+from polymath.foundation.data.tarstream import ShardFormatError, tar_members
 
 READ_ERRORS = (tarfile.TarError, OSError, EOFError, ValueError, KeyError)
 
@@ -49,9 +54,15 @@ class _HashingReader:
 
 
 def _samples_in_tar(
-    stream: Any, fields: frozenset[str] | None, check_headers: bool = True
+    stream: Any,
+    fields: frozenset[str] | None,
+    decoders: Mapping[str, Decoder],
+    check_headers: bool = True,
+    start: int = 0,
 ) -> Iterator[dict[str, Any]]:
+    """Samples of one tar stream; those before `start` come out undecoded (key only)."""
     sample: dict[str, Any] = {}
+    index = -1
     for name, data in tar_members(stream, check_headers):
         if name.startswith("__"):
             continue
@@ -60,8 +71,9 @@ def _samples_in_tar(
             if sample:
                 yield sample
             sample = {KEY: key}
-        if fields is None or field in fields:
-            sample[field] = decode_member(extension, data)
+            index += 1
+        if index >= start and (fields is None or field in fields):
+            sample[field] = decode_member(decoders, extension, data)
     if sample:
         yield sample
 
@@ -80,12 +92,13 @@ def _verify_local(url: str, info: ShardInfo, verified: set) -> None:
     verified.add(identity)
 
 
-def _read_shard(url: str, info: ShardInfo | None, verify: bool, fields, verified_cache: set):
-    """Samples of one shard; any failure becomes a CorruptShardError naming it."""
-    verified = verify and info is not None and is_local(url)
+def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardDataset):
+    """Samples of one shard from number `start` on; any failure becomes a CorruptShardError
+    naming it."""
+    verified = dataset.verify and info is not None and is_local(url)
     if verified:
         try:
-            _verify_local(url, info, verified_cache)
+            _verify_local(url, info, dataset._verified)
         except OSError as exn:
             raise CorruptShardError(f"cannot read shard {url}: {exn}") from exn
     count = 0
@@ -94,11 +107,15 @@ def _read_shard(url: str, info: ShardInfo | None, verify: bool, fields, verified
     except READ_ERRORS as exn:
         raise CorruptShardError(f"cannot open shard {url}: {exn}") from exn
     try:
-        hashing = verify and info is not None and not is_local(url)
+        hashing = dataset.verify and info is not None and not is_local(url)
         source = _HashingReader(stream, hashlib.sha256()) if hashing else stream
-        for sample in _samples_in_tar(source, fields, check_headers=not verified):
+        samples = _samples_in_tar(
+            source, dataset.fields, dataset.decoders, check_headers=not verified, start=start
+        )
+        for sample in samples:
             count += 1
-            yield sample
+            if count > start:
+                yield sample
         if hashing:
             source.drain()
             if source.digest.hexdigest() != info.sha256:
@@ -109,6 +126,8 @@ def _read_shard(url: str, info: ShardInfo | None, verify: bool, fields, verified
         stream.close()  # a pipe: or http shard reports its command's exit status here
     except CorruptShardError:
         raise
+    except ShardFormatError as exn:
+        raise CorruptShardError(f"cannot read shard {url}: {exn}") from exn
     except READ_ERRORS as exn:
         raise CorruptShardError(f"corrupt shard {url} (after {count} samples): {exn}") from exn
     finally:
@@ -120,11 +139,12 @@ def _read_shard(url: str, info: ShardInfo | None, verify: bool, fields, verified
         )
 
 
-def _read_shards(entries: Iterator[tuple], dataset: ShardDataset, attempts: int):
+def _read_shards(entries: Iterable[tuple], dataset: ShardDataset, attempts: int):
+    """Samples of (url, info, first sample) entries in turn; corrupt ones raise or are skipped."""
     failures = 0
-    for url, info in entries:
+    for url, info, start in entries:
         try:
-            yield from _read_shard(url, info, dataset.verify, dataset.fields, dataset._verified)
+            yield from _read_shard(url, info, start, dataset)
             failures = 0
         except CorruptShardError as exn:
             failures += 1
@@ -133,28 +153,27 @@ def _read_shards(entries: Iterator[tuple], dataset: ShardDataset, attempts: int)
             warnings.warn(f"{exn}; skipping the rest of this shard", stacklevel=2)
 
 
-def _shuffle_buffer(samples: Iterator, size: int, rng: random.Random) -> Iterator:
-    """A shuffle buffer of `size` samples, like wds.shuffle but several times cheaper per sample
-    (one rng.random() and a swap); output starts once the buffer is full."""
-    buffer: list = []
-    for sample in samples:
-        if len(buffer) < size:
-            buffer.append(sample)
-            continue
-        index = int(rng.random() * size)
-        buffer[index], sample = sample, buffer[index]
-        yield sample
-    rng.shuffle(buffer)
-    yield from buffer
-
-
 def _resample(entries: list, rng: random.Random) -> Iterator:
     while True:
         yield rng.choice(entries)
 
 
+def _reporting(stream: Iterator) -> Iterator:
+    """In a DataLoader worker: an error becomes a WorkerFailure item, raised as one line by
+    ShardLoader in the main process instead of torch's wrapper text with the worker's traceback."""
+    try:
+        yield from stream
+    except Exception as exn:
+        yield WorkerFailure.of(exn)
+
+
 class ShardDataset(torch.utils.data.IterableDataset):
-    """The dataset `shard_dataset` returns; `len()` is per rank, from the manifest."""
+    """The dataset `shard_dataset` returns; `len()` is per rank, from the manifest.
+
+    ShardLoader drives three attributes from the main process: `epoch` (seeds each epoch's
+    shuffle; None means the count of iterations mixed with the DataLoader's worker seed),
+    `skip_batches` (the batches a resumed epoch already gave) and `report_errors`.
+    """
 
     def __init__(
         self,
@@ -184,8 +203,12 @@ class ShardDataset(torch.utils.data.IterableDataset):
         self.resampled, self.epoch_length = resampled, epoch_length
         self.verify, self.on_corrupt = verify, on_corrupt
         self.fields = None if fields is None else frozenset(fields)
+        self.decoders = registered_decoders()
         self.batch_size, self.drop_last, self.num_workers = batch_size, drop_last, num_workers
         self.rank, self.world_size = rank, world_size
+        self.epoch: int | None = None
+        self.skip_batches = 0
+        self.report_errors = False
         self._iterations = 0
         self._verified: set[tuple] = set()
         if not resampled:
@@ -213,32 +236,80 @@ class ShardDataset(torch.utils.data.IterableDataset):
             raise TypeError("length unknown: the shard source has no manifest")
         return length
 
+    def worker_samples(self, rank: int, world_size: int, num_workers: int) -> list[int] | None:
+        """Samples each worker of `rank` yields per epoch (None without a manifest)."""
+        if self.resampled:
+            return [resampled_quota(self.epoch_length, w, num_workers) for w in range(num_workers)]
+        counts = self.shards.counts
+        if counts is None:
+            return None
+        return [
+            sum(rank_worker_slice(counts, rank, world_size, w, num_workers))
+            for w in range(num_workers)
+        ]
+
+    def _resume_point(
+        self, batches: int, rank: int, world_size: int, worker: int, num_workers: int
+    ) -> tuple[int, int]:
+        """(the worker whose stream this one continues, samples that stream already gave) for a
+        loader resuming after `batches` batches of its epoch."""
+        size = self.batch_size or 1
+        if num_workers == 1 or batches == 0:
+            return worker, batches * size
+        per_worker = self.worker_samples(rank, world_size, num_workers)
+        if per_worker is None:
+            raise ValueError(
+                "resuming mid-epoch with several workers needs the shards' sample counts: "
+                "read the shard set through its manifest"
+            )
+        taken, upcoming = round_robin(
+            batches, [num_batches(n, size, self.drop_last) for n in per_worker]
+        )
+        role = (worker + upcoming) % num_workers
+        return role, min(taken[role] * size, per_worker[role])
+
+    def _epoch_token(self) -> str:
+        if self.epoch is None:
+            self._iterations += 1
+            return epoch_token(self._iterations)
+        self.epoch += 1
+        return str(self.epoch - 1)
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
         rank, world_size, worker, num_workers = self._where()
-        self._iterations += 1
-        rng = random.Random(f"{self.seed}/{rank}/{worker}/{epoch_token(self._iterations)}")
+        skip_batches, self.skip_batches = self.skip_batches, 0
+        worker, given = self._resume_point(skip_batches, rank, world_size, worker, num_workers)
+        rng = random.Random(f"{self.seed}/{rank}/{worker}/{self._epoch_token()}")
         entries = list(zip(self.shards.urls, self.shards.infos or [None] * len(self.shards.urls)))
         if self.resampled:
-            shard_stream = _resample(entries, rng)
+            shards = _resample(entries, rng)
         else:
             check_enough_shards(len(entries), world_size, num_workers)
-            shard_stream = rank_worker_slice(entries, rank, world_size, worker, num_workers)
+            order = rank_worker_slice(entries, rank, world_size, worker, num_workers)
             if self.shuffle > 0:
-                rng.shuffle(shard_stream)
-        stages: list = [
-            lambda: iter(shard_stream),
-            lambda src: _read_shards(src, self, len(entries)),
-        ]
-        if self.shuffle > 0:
-            stages.append(lambda src: _shuffle_buffer(src, self.shuffle, rng))
-        if self.resampled:
-            quota = resampled_quota(self.epoch_length, worker, num_workers)
-            stages.append(lambda src: islice(src, quota))
+                rng.shuffle(order)
+            shards = iter(order)
+        buffer = ShuffleBuffer(self.shuffle, rng)
+        stop = resampled_quota(self.epoch_length, worker, num_workers) if self.resampled else None
+
+        def read_rest(items: Iterable[tuple]) -> Iterator[dict[str, Any]]:
+            return _read_shards(items, self, len(entries))
+
+        if given and self.shards.infos is not None:
+            read_one = functools.partial(_read_shard, dataset=self)
+            source = fast_forward(shards, buffer, given, read_one, read_rest)
+            stream = islice(buffer(source), None if stop is None else max(stop - given, 0))
+        else:  # no sample counts: replay the stream and drop what was given
+            stream = islice(buffer(read_rest((url, info, 0) for url, info in shards)), given, stop)
         if self.batch_size is None:
-            stages.append(wds.map(to_torch))
+            stream = map(to_torch, stream)
         else:
-            stages.append(wds.batched(self.batch_size, collate_samples, partial=not self.drop_last))
-        return iter(wds.DataPipeline(*stages))
+            stream = wds.batched(self.batch_size, collate_samples, partial=not self.drop_last)(
+                stream
+            )
+        if self.report_errors and torch.utils.data.get_worker_info() is not None:
+            return _reporting(stream)
+        return stream
 
 
 def shard_dataset(

@@ -1,6 +1,10 @@
 """A lean reader of tar streams: (name, bytes) per regular file, several times faster per member
 than `tarfile` in stream mode, and strict: a bad header checksum or a stream that ends before the
-end-of-archive blocks is an error. Understands ustar, GNU long names and pax `path` records."""
+end-of-archive blocks is an error. Understands ustar, GNU long names and pax `path` records.
+
+Limits: uncompressed tars only (a compressed stream is named as such: read it through
+`pipe:gzip -dc ...`), and members of at most MAX_MEMBER_BYTES each, since a member is held in
+memory whole; a larger one is an error, never a misparse."""
 
 from __future__ import annotations
 
@@ -13,6 +17,27 @@ BLOCK = 512
 END_BLOCK = bytes(BLOCK)
 REGULAR_FILES = (b"0", b"\0", b"7")
 CHUNK = 1 << 20
+MAX_MEMBER_BYTES = 1 << 30
+COMPRESSED = {
+    b"\x1f\x8b": "gzip",
+    b"BZh": "bzip2",
+    b"\xfd7zXZ\x00": "xz",
+    b"\x28\xb5\x2f\xfd": "zstd",
+    b"\x04\x22\x4d\x18": "lz4",
+}
+
+
+class ShardFormatError(ValueError):
+    """A tar stream outside what this reader reads: compressed, or a member over the size limit."""
+
+
+def _check_uncompressed(first_block: bytes) -> None:
+    for magic, name in COMPRESSED.items():
+        if first_block.startswith(magic):
+            raise ShardFormatError(
+                f"{name}-compressed: only uncompressed .tar shards are read "
+                f"(decompress it, or read it through a pipe: source)"
+            )
 
 
 class _Chunks:
@@ -82,8 +107,9 @@ def tar_members(stream: Any, check_headers: bool = True) -> Iterator[tuple[str, 
     """
     chunks = _Chunks(stream)
     long_name: bytes | None = None
+    header = chunks.take(BLOCK)
+    _check_uncompressed(header)
     while True:
-        header = chunks.take(BLOCK)
         if not header:
             raise EOFError("tar stream ends without its end-of-archive blocks (truncated?)")
         if len(header) < BLOCK:
@@ -93,10 +119,15 @@ def tar_members(stream: Any, check_headers: bool = True) -> Iterator[tuple[str, 
         if check_headers:
             _check_header(header)
         size = _number(header[124:136])
-        data = chunks.member(size)
         kind = header[156:157]
+        name = long_name or header[:100].split(b"\0", 1)[0]
+        if size > MAX_MEMBER_BYTES:
+            raise ShardFormatError(
+                f"member {name.decode('utf-8', 'replace')!r} holds {size} bytes, over the "
+                f"reader's limit of {MAX_MEMBER_BYTES} per member"
+            )
+        data = chunks.member(size)
         if kind in REGULAR_FILES:
-            name = long_name or header[:100].split(b"\0", 1)[0]
             if long_name is None and header[257:262] == b"ustar" and header[345] != 0:
                 name = header[345:500].split(b"\0", 1)[0] + b"/" + name
             long_name = None
@@ -107,3 +138,4 @@ def tar_members(stream: Any, check_headers: bool = True) -> Iterator[tuple[str, 
             long_name = _pax_path(data) or long_name
         elif kind != b"g":
             long_name = None
+        header = chunks.take(BLOCK)

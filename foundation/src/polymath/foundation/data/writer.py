@@ -1,9 +1,10 @@
-"""write_shards: samples -> .tar shards plus manifest.json, every file written atomically."""
+"""write_shards: samples -> .tar shards plus manifest.json; a set is replaced as a whole."""
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
+import shutil
 import tarfile
 import time
 from collections.abc import Iterable, Mapping
@@ -12,18 +13,19 @@ from typing import Any
 
 import webdataset as wds
 
-from polymath.foundation.data.atomic import fsync_dir, partial_path
 from polymath.foundation.data.encoding import (
-    EXTENSION,
     KEY,
     check_key,
     check_name,
     describe,
     encode_value,
+    member_name,
     merge_spec,
     value_kind,
 )
-from polymath.foundation.data.manifest import MANIFEST_NAME, Manifest, ShardInfo
+from polymath.foundation.data.manifest import MANIFEST_NAME, Manifest, ShardInfo, sha256_file
+from polymath.foundation.data.shardset import clean_leftovers, new_set_folder, switch_to, write_lock
+from polymath.foundation.data.tarstream import MAX_MEMBER_BYTES
 
 DEFAULT_MAX_BYTES = 256 * 1024**2
 TAR_END = 2 * tarfile.BLOCKSIZE
@@ -41,12 +43,11 @@ def _tar_bytes(members: Mapping[str, bytes]) -> int:
 
 
 class _OpenShard:
-    """One shard being written under a partial name; sha256 and size are known once closed."""
+    """One shard being written in the set's partial folder; sha256 and size are known once closed."""
 
-    def __init__(self, final: Path, mtime: int):
-        self.final = final
-        self.partial = partial_path(final)
-        self.handle = open(self.partial, "wb")  # noqa: SIM115 (closed in close/discard)
+    def __init__(self, path: Path, mtime: int):
+        self.path = path
+        self.handle = open(path, "wb")  # noqa: SIM115 (closed in close)
         self.tar = wds.TarWriter(self.handle, encoder=False, mtime=mtime)
         self.tar.tarstream.format = tarfile.USTAR_FORMAT  # webdataset leaves tarfile's PAX default
         self.count = 0
@@ -60,14 +61,9 @@ class _OpenShard:
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
-        digest = hashlib.sha256(self.partial.read_bytes()).hexdigest()
-        size = self.partial.stat().st_size
-        return ShardInfo(name=self.final.name, count=self.count, bytes=size, sha256=digest)
-
-    def discard(self) -> None:
-        self.tar.tarstream.fileobj.closed = True  # drop tarfile's buffer instead of flushing it
-        self.handle.close()
-        self.partial.unlink(missing_ok=True)
+        digest = sha256_file(self.path)
+        size = self.path.stat().st_size
+        return ShardInfo(name=self.path.name, count=self.count, bytes=size, sha256=digest)
 
 
 def _encode(sample: Mapping[str, Any], index: int) -> tuple[str, dict[str, bytes], dict]:
@@ -82,8 +78,16 @@ def _encode(sample: Mapping[str, Any], index: int) -> tuple[str, dict[str, bytes
         check_name(name, key)
         try:
             kind = value_kind(value)
-            members[f"{name}.{EXTENSION[kind]}"] = encode_value(kind, value)
-            specs[name] = describe(kind, value)
+            field, member = member_name(name, kind)
+            if field in specs:
+                raise ValueError(f"a second field reads back as {field!r}")
+            data = encode_value(kind, value)
+            if len(data) > MAX_MEMBER_BYTES:
+                raise ValueError(
+                    f"{len(data)} bytes exceed the reader's limit of {MAX_MEMBER_BYTES} per member"
+                )
+            members[member] = data
+            specs[field] = describe(kind, value, member)
         except (TypeError, ValueError) as exn:
             raise type(exn)(f"sample {key!r}, field {name!r}: {exn}") from exn
     if not members:
@@ -101,31 +105,6 @@ def _merge_schema(schema: dict, specs: dict, key: str) -> dict:
     return {name: merge_spec(schema[name], specs[name], name, key) for name in schema}
 
 
-def _commit(
-    dest: Path,
-    written: list[tuple[Path, ShardInfo]],
-    old: Manifest | None,
-    schema: dict,
-    overwrite: bool,
-) -> Manifest:
-    """Rename the finished shards into place, then the manifest; drop old shards no longer listed."""
-    old_names = set(old.by_name()) if old else set()
-    for _, info in written:
-        final = dest / info.name
-        if final.exists() and not overwrite and info.name not in old_names:
-            raise FileExistsError(
-                f"{final} exists and is not ours; pass overwrite=True to replace it"
-            )
-    for partial, info in written:
-        os.replace(partial, dest / info.name)
-    fsync_dir(dest)
-    manifest = Manifest(shards=tuple(info for _, info in written), schema=schema)
-    manifest.save(dest / MANIFEST_NAME)
-    for name in old_names - {info.name for _, info in written}:
-        (dest / name).unlink(missing_ok=True)
-    return manifest
-
-
 def write_shards(
     samples: Iterable[Mapping[str, Any]],
     dest: str | Path,
@@ -135,14 +114,14 @@ def write_shards(
     prefix: str = "shard",
     overwrite: bool = False,
 ) -> Manifest:
-    """Write samples into `dest/<prefix>-000000.tar`, ... and `dest/manifest.json`.
+    """Write samples as a shard set in `dest`: `dest/set-<time>-<random>/<prefix>-000000.tar`, ...
+    listed by `dest/manifest.json` (shard names relative to `dest`, counts, sizes, sha256, schema).
 
     A shard closes before it would exceed `max_count` samples or `max_bytes` bytes (a single larger
-    sample gets a shard of its own); with neither given, shards stop at 256 MiB. Each shard is
-    written under a hidden `.partial` name, fsynced and renamed, and the manifest is renamed last,
-    so a killed writer leaves no shard or manifest that looks complete. A directory that already
-    holds a manifest is refused unless `overwrite=True`; the old set stays untouched until every
-    new shard is complete.
+    sample gets a shard of its own); with neither given, shards stop at 256 MiB. A folder that
+    already holds a manifest is refused unless `overwrite=True`. The set is written in a hidden
+    folder and published by one atomic rename of the manifest (see shardset.py): a writer that
+    raises or is killed at any moment leaves the old set, or the new one, complete and readable.
     """
     dest = Path(dest)
     if max_count is not None and max_count < 1:
@@ -154,44 +133,55 @@ def write_shards(
     if max_count is None and max_bytes is None:
         max_bytes = DEFAULT_MAX_BYTES
     dest.mkdir(parents=True, exist_ok=True)
-    old = None
-    if (dest / MANIFEST_NAME).exists():
-        if not overwrite:
-            raise FileExistsError(
-                f"{dest} already holds a shard set; pass overwrite=True to replace it"
-            )
-        old = Manifest.load(dest)
+    with write_lock(dest):
+        old = None
+        if (dest / MANIFEST_NAME).exists():
+            if not overwrite:
+                raise FileExistsError(
+                    f"{dest} already holds a shard set; pass overwrite=True to replace it"
+                )
+            with contextlib.suppress(ValueError):  # an unreadable manifest is simply replaced
+                old = Manifest.load(dest)
+        clean_leftovers(dest, old)
+        partial, final = new_set_folder(dest)
+        try:
+            inner = _write_set(samples, partial, prefix, max_count, max_bytes)
+            return switch_to(dest, partial, final, inner, old)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
 
+
+def _write_set(
+    samples: Iterable[Mapping[str, Any]],
+    folder: Path,
+    prefix: str,
+    max_count: int | None,
+    max_bytes: int | None,
+) -> Manifest:
+    """Encode `samples` into shards in `folder`; their manifest, with plain shard names."""
     mtime = int(time.time())  # a float mtime costs a PAX header per member
-    written: list[tuple[Path, ShardInfo]] = []
+    written: list[ShardInfo] = []
     current: _OpenShard | None = None
     schema: dict = {}
     keys: set[str] = set()
-    try:
-        for index, sample in enumerate(samples):
-            key, members, specs = _encode(sample, index)
-            if key in keys:
-                raise ValueError(f"duplicate __key__ {key!r}")
-            keys.add(key)
-            schema = _merge_schema(schema, specs, key)
-            if current is not None and _is_full(current, members, max_count, max_bytes):
-                written.append((current.partial, current.close()))
-                current = None
-            if current is None:
-                current = _OpenShard(dest / f"{prefix}-{len(written):06d}.tar", mtime)
-            current.tar.write({KEY: key, **members})
-            current.count += 1
+    for index, sample in enumerate(samples):
+        key, members, specs = _encode(sample, index)
+        if key in keys:
+            raise ValueError(f"duplicate __key__ {key!r}")
+        keys.add(key)
+        schema = _merge_schema(schema, specs, key)
+        if current is not None and _is_full(current, members, max_count, max_bytes):
+            written.append(current.close())
+            current = None
         if current is None:
-            raise ValueError("no samples to write")
-        written.append((current.partial, current.close()))
-        current = None
-        return _commit(dest, written, old, schema, overwrite)
-    except BaseException:
-        if current is not None:
-            current.discard()
-        for partial, _ in written:
-            partial.unlink(missing_ok=True)
-        raise
+            current = _OpenShard(folder / f"{prefix}-{len(written):06d}.tar", mtime)
+        current.tar.write({KEY: key, **members})
+        current.count += 1
+    if current is None:
+        raise ValueError("no samples to write")
+    written.append(current.close())
+    return Manifest(shards=tuple(written), schema=schema)
 
 
 def _is_full(

@@ -1,0 +1,83 @@
+"""ShardLoader: a DataLoader over a ShardDataset that can stop mid-epoch and resume exactly."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+from torch.utils.data import DataLoader
+
+from polymath.foundation.data.errors import WorkerFailure
+from polymath.foundation.data.reader import ShardDataset
+
+
+class ShardLoader(DataLoader):
+    """Batches of a ShardDataset (batched in the workers), with `state_dict`/`load_state_dict`.
+
+    The state is the epoch in progress and the batches this loader has yielded in it, counted in
+    the main process, so workers running ahead do not matter. Lightning saves it in every
+    checkpoint (the fit loop's `combined_loader` entry, for any train loader that has these two
+    methods) and loads it before the resumed run's first batch; the resumed epoch then yields
+    exactly the batches the uninterrupted run would have (see resume.py for how).
+    Errors raised in workers arrive as their own type with their one-line message.
+    """
+
+    def __init__(self, dataset: ShardDataset, **kwargs: Any):
+        super().__init__(dataset, batch_size=None, **kwargs)
+        self._epoch = 0
+        self._skip = 0
+        self._position: list[int] | None = None
+
+    def __iter__(self) -> Iterator[Any]:
+        dataset = self.dataset
+        dataset.epoch, dataset.skip_batches, dataset.report_errors = self._epoch, self._skip, True
+        self._position = [self._epoch, self._skip]
+        self._epoch, self._skip = self._epoch + 1, 0
+        return self._counted(super().__iter__(), self._position)
+
+    @staticmethod
+    def _counted(batches: Iterator[Any], position: list[int]) -> Iterator[Any]:
+        for batch in batches:
+            if isinstance(batch, WorkerFailure):
+                batch.reraise()
+            position[1] += 1
+            yield batch
+
+    def _placement(self) -> dict[str, Any]:
+        dataset = self.dataset
+        world_size = dataset._where()[1]
+        return {"num_workers": self.num_workers, "world_size": world_size, "seed": dataset.seed}
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"epoch", "batches"} of the epoch in progress (or of the next one), and the placement
+        they are exact for."""
+        epoch, batches = self._position if self._position else (self._epoch, self._skip)
+        return {"epoch": epoch, "batches": batches, **self._placement()}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Make the next iteration resume `state`'s epoch after its `batches` batches."""
+        epoch, batches = int(state["epoch"]), int(state["batches"])
+        changed = {
+            key: (state[key], value)
+            for key, value in self._placement().items()
+            if key in state and state[key] != value
+        }
+        if changed:
+            warnings.warn(
+                "resuming a shard stream with other settings (saved, now): "
+                + ", ".join(f"{key} {old} -> {new}" for key, (old, new) in changed.items())
+                + "; the rest of the epoch will not match the uninterrupted run",
+                stacklevel=2,
+            )
+        try:
+            length = len(self)
+        except TypeError:
+            length = None
+        if length is not None and batches >= length:
+            epoch, batches = epoch + 1, 0
+        self._epoch, self._skip, self._position = epoch, batches, None
+        iterator = getattr(self, "_iterator", None)
+        if iterator is not None:  # persistent workers hold the old position: start fresh ones
+            iterator._shutdown_workers()
+            self._iterator = None

@@ -1,0 +1,143 @@
+"""A shard stream stopped mid-epoch and restored from its state yields exactly the batches of an
+uninterrupted one: directly through ShardLoader, and through a Lightning checkpoint."""
+
+import contextlib
+
+import lightning
+import pytest
+import torch
+from data_helpers import vector_samples
+
+from polymath.foundation.data import ShardDataModule, write_shards
+from polymath.foundation.data.resume import round_robin
+
+EPOCHS = 2
+
+
+@pytest.fixture(scope="module")
+def shards(tmp_path_factory):
+    """8 shards of 40 and one of 30: with 2 workers, 190 and 160 samples, so 24 batches of 8
+    (the last one of 6) and 20 batches: the second worker runs out first."""
+    folder = tmp_path_factory.mktemp("shards")
+    write_shards(vector_samples(350), folder, max_count=40)
+    return folder
+
+
+def loader(source, workers, **kwargs):
+    datamodule = ShardDataModule(
+        source, batch_size=8, num_workers=workers, shuffle=150, seed=3, **kwargs
+    )
+    return datamodule.train_dataloader()
+
+
+def labels(batch):
+    return batch["label"].tolist()
+
+
+def interrupted_run(source, workers, stop, **kwargs):
+    """Batches of EPOCHS epochs when the loader is dropped after `stop` batches and a new one
+    resumes from its state."""
+    first, seen = loader(source, workers, **kwargs), []
+    for _ in range(EPOCHS):
+        for batch in first:
+            seen.append(labels(batch))
+            if len(seen) == stop:
+                break
+        if len(seen) == stop:
+            break
+    state = first.state_dict()
+    second = loader(source, workers, **kwargs)
+    second.load_state_dict(state)
+    for _ in range(EPOCHS - second.state_dict()["epoch"]):
+        seen.extend(labels(batch) for batch in second)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("workers", "persistent", "stops"),
+    [
+        (0, False, (1, 13, 43, 44, 64)),
+        (2, True, (1, 39, 41, 44, 64)),  # worker 1 runs out after batch 40
+        (2, False, (43,)),
+    ],
+)
+def test_resumed_loader_yields_the_uninterrupted_batches(shards, workers, persistent, stops):
+    whole = loader(shards, workers, persistent_workers=persistent)
+    reference = [labels(batch) for _ in range(EPOCHS) for batch in whole]
+    per_epoch = len(whole)
+    assert per_epoch == 44 and len(reference) == EPOCHS * per_epoch
+    assert reference[:per_epoch] != reference[per_epoch:]
+    for stop in stops:
+        resumed = interrupted_run(shards, workers, stop, persistent_workers=persistent)
+        assert resumed == reference, stop
+
+
+def test_the_loader_takes_batches_from_workers_in_turn():
+    assert round_robin(0, [5, 2, 4]) == ([0, 0, 0], 0)
+    assert round_robin(7, [5, 2, 4]) == ([3, 2, 2], 2)  # order 0 1 2 0 1 2 0 | 2 0 2 0
+    assert round_robin(8, [5, 2, 4]) == ([3, 2, 3], 0)
+    assert round_robin(9, [5, 2, 4]) == ([4, 2, 3], 2)
+    assert round_robin(99, [5, 2, 4]) == ([5, 2, 4], 0)
+
+
+def test_a_state_for_other_settings_is_named(shards):
+    first = loader(shards, 0)
+    next(iter(first))
+    second = loader(shards, 2)
+    with pytest.warns(UserWarning, match="num_workers 0 -> 2"):
+        second.load_state_dict(first.state_dict())
+
+
+class Killed(Exception):
+    pass
+
+
+class Recorder(lightning.LightningModule):
+    """Trains a linear layer, records the labels of every training batch, dies at `kill_at`."""
+
+    def __init__(self, kill_at=None):
+        super().__init__()
+        self.layer = torch.nn.Linear(4, 1)
+        self.seen: list[list[int]] = []
+        self.kill_at = kill_at
+
+    def training_step(self, batch, _):
+        if len(self.seen) == self.kill_at:
+            raise Killed
+        self.seen.append(labels(batch))
+        return self.layer(batch["x"]).pow(2).mean()
+
+    def configure_optimizers(self):
+        """Reading estimated_stepping_batches builds the loader before a checkpoint's loop
+        states are restored (Lightning issue #20550)."""
+        optimizer = torch.optim.SGD(self.parameters(), lr=1e-3)
+        steps = self.trainer.estimated_stepping_batches
+        schedule = torch.optim.lr_scheduler.LinearLR(optimizer, 1.0, 0.5, total_iters=steps)
+        return [optimizer], [schedule]
+
+
+def fit(shards, folder, ckpt_path=None, kill_at=None):
+    trainer = lightning.Trainer(
+        max_epochs=2,
+        accelerator="cpu",
+        logger=False,
+        callbacks=[
+            lightning.pytorch.callbacks.ModelCheckpoint(
+                folder, every_n_train_steps=50, save_top_k=-1
+            )
+        ],
+        enable_progress_bar=False,
+        enable_model_summary=False,
+    )
+    module = Recorder(kill_at)
+    datamodule = ShardDataModule(shards, batch_size=8, num_workers=2, shuffle=150, seed=3)
+    with contextlib.suppress(Killed):
+        trainer.fit(module, datamodule=datamodule, ckpt_path=ckpt_path)
+    return module.seen
+
+
+def test_lightning_resumes_the_stream_from_a_mid_epoch_checkpoint(shards, tmp_path):
+    reference = fit(shards, tmp_path / "a")  # 44 batches per epoch
+    before = fit(shards, tmp_path / "b", kill_at=53)
+    after = fit(shards, tmp_path / "c", ckpt_path=tmp_path / "b" / "epoch=1-step=50.ckpt")
+    assert len(reference) == 88 and before == reference[:53] and after == reference[50:]
