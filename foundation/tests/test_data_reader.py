@@ -1,4 +1,7 @@
+import gzip
 import io
+import json
+import random
 import tarfile
 import warnings
 
@@ -11,10 +14,14 @@ from torch.utils.data import DataLoader
 from polymath.foundation.data import (
     CorruptShardError,
     ShardChecksumError,
+    ShardDataModule,
     shard_dataset,
+    tarstream,
     worker_seed,
     write_shards,
+    writer,
 )
+from polymath.foundation.data.shuffle import ShuffleBuffer
 from polymath.foundation.data.tarstream import tar_members
 
 
@@ -235,3 +242,62 @@ def test_batches_stack_arrays_of_any_dtype_and_keep_ragged_ones_as_lists(tmp_pat
         batch["fortran"], torch.from_numpy(np.stack([s["fortran"] for s in samples]))
     )
     batch["f16"].add_(1)  # batches are writable
+
+
+def test_the_shuffle_buffer_starts_before_it_is_full_and_grows_to_its_size():
+    buffer = ShuffleBuffer(1000, random.Random(0))
+    stream = buffer(iter(range(5000)))
+    first = next(stream)
+    assert buffer.pulled == 100 and first < 100  # webdataset's `initial`
+    sizes = []
+    for _ in range(3000):
+        next(stream)
+        sizes.append(len(buffer.items))
+    rest = list(stream)
+    assert max(sizes) == 1000
+    assert len(rest) == 5000 - 3001
+
+
+def test_a_shuffled_epoch_holds_every_sample_once(shards):
+    labels = labels_of(shard_dataset(shards, shuffle=1000))
+    assert sorted(labels) == list(range(16)) and labels != list(range(16))
+
+
+def test_a_compressed_shard_is_named_as_such(shards, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("gz")
+    raw = (set_folder(shards) / "shard-000000.tar").read_bytes()
+    (folder / "shard.tar").write_bytes(gzip.compress(raw))
+    with pytest.raises(CorruptShardError, match=r"shard.tar: gzip-compressed: only uncompressed"):
+        list(shard_dataset(f"{folder}/shard.tar"))
+
+
+def test_a_member_over_the_size_limit_is_an_error_not_a_misparse(shards, monkeypatch):
+    monkeypatch.setattr(tarstream, "MAX_MEMBER_BYTES", 100)
+    with pytest.raises(CorruptShardError, match=r"holds 144 bytes, over the reader's limit of 100"):
+        list(shard_dataset(shards))
+    monkeypatch.setattr(writer, "MAX_MEMBER_BYTES", 100)
+    with pytest.raises(ValueError, match="exceed the reader's limit of 100 per member"):
+        write_shards([{"x": np.zeros(100)}], shards / "big")
+
+
+def test_a_worker_error_arrives_as_one_line_naming_the_shard(shards):
+    change_a_value(set_folder(shards) / "shard-000003.tar")
+    loader = ShardDataModule(shards, batch_size=2, num_workers=2).train_dataloader()
+    with pytest.raises(ShardChecksumError) as caught:
+        list(loader)
+    message = str(caught.value)
+    assert "\n" not in message and "shard-000003.tar: sha256" in message
+
+
+def test_an_unreadable_manifest_is_named(shards):
+    (shards / "manifest.json").write_text("{not json")
+    with pytest.raises(ValueError, match=r"manifest.json: unreadable shard manifest"):
+        shard_dataset(shards)
+
+
+def test_a_manifest_cannot_point_outside_its_folder(shards):
+    manifest = json.loads((shards / "manifest.json").read_text())
+    manifest["shards"][0]["name"] = "../elsewhere.tar"
+    (shards / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="leaves the set's folder"):
+        shard_dataset(shards)

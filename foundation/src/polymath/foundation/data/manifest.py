@@ -51,6 +51,10 @@ class Manifest:
         if data.get("format") != FORMAT:
             raise ValueError(f"{origin}: not a {FORMAT} manifest (format={data.get('format')!r})")
         shards = tuple(ShardInfo(**shard) for shard in data["shards"])
+        for shard in shards:
+            parts = shard.name.split("/")
+            if shard.name.startswith("/") or ".." in parts or "" in parts:
+                raise ValueError(f"{origin}: shard name {shard.name!r} leaves the set's folder")
         return cls(shards=shards, schema=data.get("schema", {}))
 
     def save(self, path: str | Path) -> None:
@@ -76,7 +80,10 @@ class Manifest:
             path = path / MANIFEST_NAME
         if not path.is_file():
             raise FileNotFoundError(f"no shard manifest at {path}")
-        return cls.from_dict(json.loads(path.read_text()), origin=str(path))
+        try:
+            return cls.from_dict(json.loads(path.read_text()), origin=str(path))
+        except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exn:
+            raise ValueError(f"{path}: unreadable shard manifest ({exn})") from exn
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:

@@ -44,7 +44,7 @@ class ShuffleBuffer:
             self.pulled += 1
             if len(items) < size:
                 items.append(item)
-                if len(items) < self.initial or (len(items) < size and self.pulled % 2):
+                if len(items) < self.initial or len(items) == size or self.pulled % 2:
                     continue
                 yield self._pick()
             else:
