@@ -1,0 +1,1 @@
+"""Generators (planets with REBOUND, arithmetic), the JSON-lines format and the datamodule."""

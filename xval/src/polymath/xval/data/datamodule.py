@@ -1,0 +1,170 @@
+"""XvalDataModule: generated records in foundation's shards, tokenized per batch for one encoding.
+
+``prepare_data`` simulates the task's records once per configuration (train, val, test and, with
+an ``ood_band``, an out-of-distribution test set) into webdataset shards under ``data_dir`` and
+fits the scaler on the training records; every encoding reads the same shards. Batches of records
+are tokenized in ``on_before_batch_transfer``: masked at random for training, one row per target
+number for evaluation. The test loaders are ``[in-distribution, out-of-distribution]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from torch.utils.data import DataLoader
+
+from polymath.foundation.data import ShardDataModule, write_shards
+from polymath.xval.data.arithmetic import ArithmeticConfig, generate_arithmetic
+from polymath.xval.data.batching import Batcher
+from polymath.xval.data.planets import PlanetConfig, generate_planets
+from polymath.xval.data.tasks import TASKS
+from polymath.xval.encodings import Encoding, check_encoding
+from polymath.xval.numbers import extract_numbers
+from polymath.xval.scaler import KeyScaler
+from polymath.xval.tokenizer import NumberTokenizer
+
+SPLITS = ("train", "val", "test", "ood")
+SCALER_FILE = "scaler.json"
+
+
+class XvalDataModule(ShardDataModule):
+    """Planets or arithmetic in one of the five encodings.
+
+    ``ood_band`` holds out an interval: of the outermost semi-major axis for planets, of operand
+    magnitudes for arithmetic. Planet sizes (``n_planets``, ``n_steps``, ``orbits``) default to the
+    reference's; CPU recipes make them smaller.
+    """
+
+    def __init__(
+        self,
+        task: Literal["planets", "arithmetic"] = "planets",
+        encoding: Encoding = "xval",
+        n_train: int = 2000,
+        n_val: int = 128,
+        n_test: int = 256,
+        n_ood: int = 256,
+        ood_band: tuple[float, float] | None = None,
+        batch_size: int = 32,
+        mask_prob: float = 0.3,
+        target_mask_prob: float | None = None,
+        seed: int = 0,
+        data_dir: str = "polymath_data/xval",
+        num_workers: int = 0,
+        n_planets: tuple[int, int] = (2, 5),
+        n_steps: tuple[int, int] = (30, 59),
+        orbits: tuple[float, float] = (15.0, 24.0),
+        arithmetic: Literal["multiplication", "expressions"] = "multiplication",
+        digits: list[int] | None = None,
+        n_operands: tuple[int, int] = (2, 3),
+    ) -> None:
+        check_encoding(encoding)
+        generator = _generator_config(
+            task, n_planets, n_steps, orbits, arithmetic, digits or [1, 2], n_operands, ood_band
+        )
+        sizes = {"train": n_train, "val": n_val, "test": n_test, "ood": n_ood if ood_band else 0}
+        folder = Path(data_dir) / f"{task}-{_digest([generator, sizes, seed])}"
+        paths = {split: str(folder / split) if sizes[split] else None for split in SPLITS}
+        super().__init__(
+            train=paths["train"],
+            val=paths["val"],
+            test=paths["test"],
+            batch_size=batch_size,
+            num_workers=num_workers,
+            seed=seed,
+        )
+        self.save_hyperparameters()
+        self.task, self.encoding, self.folder = task, encoding, folder
+        self.generator, self.sizes, self.paths = generator, sizes, paths
+        self.tokenizer = NumberTokenizer.build(encoding, TASKS[task][1])
+        self.scaler: KeyScaler | None = None
+        self.rng = np.random.default_rng(seed)
+
+    def prepare_data(self) -> None:
+        """Simulates every split that has no shards yet, and fits the scaler on ``train``."""
+        for offset, split in enumerate(SPLITS):
+            if self.paths[split] is None or (Path(self.paths[split]) / "manifest.json").exists():
+                continue
+            records = self._generate(split, seed=self.hparams.seed * 10 + offset)
+            samples = ({"__key__": f"{i:08d}", "record": r} for i, r in enumerate(records))
+            write_shards(samples, self.paths[split], max_count=1000, overwrite=True)
+            if split == "train":
+                self._fit_scaler()
+
+    def _generate(self, split: str, seed: int):
+        count, band = self.sizes[split], "ood" if split == "ood" else "train"
+        if self.task == "planets":
+            return generate_planets(count, seed, PlanetConfig(**self.generator), band)
+        return generate_arithmetic(count, seed, ArithmeticConfig(**self.generator), band)
+
+    def _fit_scaler(self) -> None:
+        from polymath.foundation.data import shard_dataset
+
+        render = TASKS[self.task][0]
+        by_key: dict[str, list[float]] = {}
+        for sample in shard_dataset(self.paths["train"], fields=["record"]):
+            rendered = render(sample["record"])
+            for key, value in zip(
+                rendered.keys, extract_numbers(rendered.text).values, strict=True
+            ):
+                by_key.setdefault(key, []).append(float(value))
+        KeyScaler.fit(by_key).save(self.folder / SCALER_FILE)
+
+    def setup(self, stage: str | None = None) -> None:
+        self.scaler = KeyScaler.load(self.folder / SCALER_FILE)
+        self.batcher = Batcher(
+            self.task,
+            self.tokenizer,
+            self.scaler,
+            self.hparams.mask_prob,
+            self.hparams.target_mask_prob,
+        )
+
+    def test_dataloader(self) -> list[DataLoader]:
+        loaders = [self._loader("test")]
+        if self.paths["ood"] is not None:
+            self.sources["ood"] = self.paths["ood"]
+            loaders.append(self._loader("ood"))
+        return loaders
+
+    def on_before_batch_transfer(self, batch: dict[str, Any], dataloader_idx: int) -> dict:
+        records = batch["record"]
+        if self.trainer is not None and self.trainer.training:
+            return self.batcher.training_batch(records, self.rng)
+        return self.batcher.evaluation_batch(records)
+
+
+def _generator_config(
+    task: str,
+    n_planets: tuple[int, int],
+    n_steps: tuple[int, int],
+    orbits: tuple[float, float],
+    arithmetic: str,
+    digits: list[int],
+    n_operands: tuple[int, int],
+    ood_band: tuple[float, float] | None,
+) -> dict[str, Any]:
+    band = tuple(ood_band) if ood_band else None
+    if task == "planets":
+        return {
+            "n_planets": tuple(n_planets),
+            "n_steps": tuple(n_steps),
+            "orbits": tuple(orbits),
+            "ood_band": band,
+        }
+    if task == "arithmetic":
+        operand_band = tuple(int(v) for v in band) if band else None
+        return {
+            "kind": arithmetic,
+            "digits": tuple(digits),
+            "n_operands": tuple(n_operands),
+            "ood_band": operand_band,
+        }
+    raise ValueError(f"unknown task {task!r} (choose one of: {', '.join(TASKS)})")
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha1(json.dumps(value, sort_keys=True, default=list).encode()).hexdigest()[:10]
