@@ -1,11 +1,13 @@
 """A writer that dies half-way leaves no shard or manifest that looks complete, and an existing
 shard set untouched."""
 
+import importlib.util
 import multiprocessing
 import os
 import random
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -103,3 +105,14 @@ def test_a_kill_at_any_moment_of_an_overwrite_leaves_a_complete_set(tmp_path):
         outcomes.add("new" if labels == new else "old")
         current = labels
     assert outcomes == {"old", "new"}  # the kills landed before and after the switch
+
+
+def test_the_corruption_drill_names_every_damage_and_survives_every_kill(capsys):
+    """A fast run of drills/corruption.py: each of its nine kinds of damage once, three kills."""
+    path = Path(__file__).parents[1] / "drills" / "corruption.py"
+    spec = importlib.util.spec_from_file_location("corruption_drill", path)
+    drill = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(drill)
+    assert drill.main(["--corruptions", "9", "--kills", "3", "--seed", "1"]) == 0
+    printed = capsys.readouterr().out
+    assert "corruptions: 9 of 9 named" in printed and "kills: 3 of 3 left" in printed

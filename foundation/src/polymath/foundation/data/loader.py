@@ -28,21 +28,31 @@ class ShardLoader(DataLoader):
         self._epoch = 0
         self._skip = 0
         self._position: list[int] | None = None
+        self._last_iterator: Iterator[Any] | None = None
 
     def __iter__(self) -> Iterator[Any]:
         dataset = self.dataset
         dataset.epoch, dataset.skip_batches, dataset.report_errors = self._epoch, self._skip, True
         self._position = [self._epoch, self._skip]
         self._epoch, self._skip = self._epoch + 1, 0
-        return self._counted(super().__iter__(), self._position)
+        self._last_iterator = super().__iter__()
+        return self._counted(self._last_iterator, self._position)
 
-    @staticmethod
-    def _counted(batches: Iterator[Any], position: list[int]) -> Iterator[Any]:
+    def _counted(self, batches: Iterator[Any], position: list[int]) -> Iterator[Any]:
         for batch in batches:
             if isinstance(batch, WorkerFailure):
+                self._stop_workers()
                 batch.reraise()
             position[1] += 1
             yield batch
+
+    def _stop_workers(self) -> None:
+        """End the workers now rather than when the iterator is collected (a failed epoch, or
+        persistent workers that hold an old position)."""
+        for iterator in (getattr(self, "_iterator", None), self._last_iterator):
+            if iterator is not None and hasattr(iterator, "_shutdown_workers"):
+                iterator._shutdown_workers()
+        self._iterator = self._last_iterator = None
 
     def _placement(self) -> dict[str, Any]:
         dataset = self.dataset
@@ -77,7 +87,4 @@ class ShardLoader(DataLoader):
         if length is not None and batches >= length:
             epoch, batches = epoch + 1, 0
         self._epoch, self._skip, self._position = epoch, batches, None
-        iterator = getattr(self, "_iterator", None)
-        if iterator is not None:  # persistent workers hold the old position: start fresh ones
-            iterator._shutdown_workers()
-            self._iterator = None
+        self._stop_workers()
