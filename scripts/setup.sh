@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Creates or reuses .venv: torch, then foundation, every package and meta, all editable with their
-# test extras. Idempotent: when no pyproject.toml (nor this script) changed since the last
+# Creates or reuses .venv: torch, then meta, then every package folder `meta list` finds (every
+# top-level folder whose pyproject names a polymath-* distribution), all editable with their test
+# extras. Idempotent: when no pyproject.toml (nor this script) changed since the last
 # successful run, it does no pip work at all.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -39,10 +40,20 @@ echo "setup: installing $torch_spec"
 echo "setup: installing meta, to list the packages"
 "${pip[@]}" -e "./meta[test]"
 editable=()
-for package in $("$venv/bin/meta" --root . list); do
+mapfile -t packages < <("$venv/bin/meta" --root . list)
+for package in "${packages[@]}"; do
   editable+=(-e "./$package[test]")
 done
 echo "setup: installing ${editable[*]}"
-"${pip[@]}" "${editable[@]}"
+if ! "${pip[@]}" "${editable[@]}"; then
+  # One package that does not install (a half-built one) must not keep the others out: install
+  # them one by one, name the ones that fail, and leave the stamp unwritten so the next run retries.
+  broken=()
+  for package in "${packages[@]}"; do
+    "${pip[@]}" -e "./$package[test]" || broken+=("$package")
+  done
+  echo "setup: these packages do not install: ${broken[*]:-none} (see pip's message above)"
+  exit 1
+fi
 echo "$wanted" >"$stamp"
 echo "setup: done in $((SECONDS - start)) s"

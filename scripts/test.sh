@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Sets up .venv (see setup.sh), runs `meta check`, then each package's tests (foundation first)
 # and meta's own, and ends with one line `total: N passed, M failed[, K skipped]`.
-# Exits non-zero when setup, the check or any suite fails. Optional arguments: package folders.
+# Exits non-zero when setup, the check or any suite fails.
+# By default the whole suite; arguments name suites instead (package folders, or `meta`), for
+# example `bash scripts/test.sh $(meta changed --base origin/main)`; `meta check` then covers the
+# named packages only.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -39,14 +42,22 @@ run_suite() {
   [ "$rc" -eq 0 ] || failures+=("$name")
 }
 
-echo "== meta check"
-meta --root . check || failures+=("meta check")
+if [ $# -gt 0 ]; then
+  suites=("$@")
+else
+  mapfile -t suites < <(meta --root . list)
+  suites+=(meta)
+fi
+checked=()
+for suite in "${suites[@]}"; do [ "$suite" = meta ] || checked+=("$suite"); done
+echo "== meta check ${checked[*]}"
+if [ $# -eq 0 ] || [ ${#checked[@]} -gt 0 ]; then
+  meta --root . check "${checked[@]}" || failures+=("meta check")
+fi
 
-if [ $# -gt 0 ]; then packages=("$@"); else mapfile -t packages < <(meta --root . list); fi
-for package in "${packages[@]}"; do
-  run_suite "$package" "$package"
+for suite in "${suites[@]}"; do
+  run_suite "$suite" "$suite"
 done
-[ $# -gt 0 ] || run_suite meta meta
 
 echo "== summary"
 printf '%s\n' "${summaries[@]}"

@@ -125,3 +125,15 @@ def test_changes_readme_is_not_a_fragment(federation):
         "### Security\n\n- Pin the loader." in (federation.root / "alpha/CHANGELOG.md").read_text()
     )
     assert (federation.root / "alpha/changes/README.md").is_file()
+
+
+def test_changelog_only_keeps_a_version_set_by_hand(federation):
+    federation.replace("foundation/pyproject.toml", 'version = "0.1.0"', 'version = "0.2.0"')
+    federation.write("foundation/changes/api.breaking.md", "Recipes are YAML files.\n")
+    line = bump.changelog_only(federation.workspace, "foundation")
+    assert line == "foundation: 1 fragments into the CHANGELOG section of 0.2.0"
+    text = (federation.root / "foundation/CHANGELOG.md").read_text()
+    assert "## [0.2.0] - " in text and "### Breaking\n\n- Recipes are YAML files.\n" in text
+    assert federation.workspace.foundation.version == "0.2.0"
+    with pytest.raises(MetaError, match="already has a section for 0.2.0"):
+        bump.changelog_only(federation.workspace, "foundation")

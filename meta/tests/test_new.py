@@ -2,7 +2,7 @@ import ast
 
 import pytest
 import yaml
-from polymath_meta import checks
+from polymath_meta import checks, new
 from polymath_meta.cli import main
 from polymath_meta.workspace import MetaError
 
@@ -39,12 +39,7 @@ def test_a_new_package_has_the_anatomy_and_passes_meta_check(federation, capsys)
 
 def test_new_refuses_a_bad_name_or_an_existing_folder(federation):
     with pytest.raises(MetaError, match="is not a package name"):
-        main_or_raise(federation, "Bad_Name")
+        new.scaffold(federation.workspace, "Bad_Name", "x")
     with pytest.raises(MetaError, match="already exists"):
-        main_or_raise(federation, "alpha")
-
-
-def main_or_raise(federation, name):
-    from polymath_meta import new
-
-    new.scaffold(federation.workspace, name, "x")
+        new.scaffold(federation.workspace, "alpha", "x")
+    assert not (federation.root / "Bad_Name").exists()

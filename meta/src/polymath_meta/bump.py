@@ -86,3 +86,17 @@ def bump(
             "(edit them by hand once they pass against it, or bump with --widen-dependents)"
         )
     return lines
+
+
+def changelog_only(workspace: Workspace, name: str) -> str:
+    """The CHANGELOG section of the current version from changes/, for a version set by hand."""
+    package = workspace.get(name)
+    if changelog.has_section(package.changelog, package.version):
+        raise MetaError(f"{package.name}: CHANGELOG.md already has a section for {package.version}")
+    count = len(changelog.fragment_paths(package.changes_dir))
+    if not count:
+        raise MetaError(f"{package.name}: no fragments in {package.changes_dir}")
+    section = changelog.render_section(package, package.version)
+    write_atomic(package.changelog, changelog.insert_section(package.changelog, section))
+    changelog.consume(package)
+    return f"{package.name}: {count} fragments into the CHANGELOG section of {package.version}"

@@ -54,6 +54,11 @@ def cmd_bump(ws: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_changelog(ws: Workspace, args: argparse.Namespace) -> int:
+    print(bump.changelog_only(ws, args.package))
+    return 0
+
+
 def cmd_build(ws: Workspace, args: argparse.Namespace) -> int:
     for package in ws.select(args.packages):
         artifacts = build(ws, package, args.dist)
@@ -141,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     bump_cmd.add_argument(
         "--widen-dependents", action="store_true", help="widen dependents' ranges to admit it"
     )
+    changelog_cmd = add(
+        "changelog", cmd_changelog, "CHANGELOG section of the current version (set by hand)"
+    )
+    changelog_cmd.add_argument("package", metavar="PACKAGE")
     build_cmd = add("build", cmd_build, "sdist and wheel per package into dist/")
     verify_cmd = add("verify-wheels", cmd_verify, "each wheel alone in a fresh venv: import, smoke")
     for command in (build_cmd, verify_cmd):
