@@ -1,6 +1,6 @@
 """A batched ensemble against torch.func (stack_module_state + vmap) and a loop of separate models.
 
-    python foundation/benchmarks/ensembles.py [--members 60] [--hidden 256 256 256] [--batch 1000]
+    python foundation/benchmarks/ensembles.py [--members 60] [--hidden 256 256 256] [--batch 500] [--threads 1]
 
 The same K members (copied from one ``EnsembleMLP``, so every form starts from the same weights)
 take Adam steps on the same batches of a binary task, with BCE and dropout, in three forms:
@@ -14,12 +14,19 @@ take Adam steps on the same batches of a binary task, with BCE and dropout, in t
 Before timing, the three forms are checked to give the same outputs. Timings alternate between the
 forms over ``--repeats`` rounds and the median is kept, so the ratios are measured under the same
 load. Defaults are cwola-streams' network (60 members, 3 x 256, dropout 0.2) at a smaller batch.
+
+On a CPU, glibc's malloc hands every block above its mmap threshold (at most 32 MB) back to the
+system when it is freed, so each fresh activation of a large ensemble costs page faults, which the
+loop's small tensors never pay. ``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736`` (or
+jemalloc/tcmalloc through ``LD_PRELOAD``) keeps freed memory for reuse; the output says which
+allocator settings were in effect.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -103,10 +110,12 @@ def main() -> None:
     parser.add_argument("--features", type=int, default=5)
     parser.add_argument("--hidden", type=int, nargs="+", default=[256, 256, 256])
     parser.add_argument("--dropout", type=float, default=0.2)
-    parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--steps", type=int, default=5, help="timed steps per form and round")
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=3, help="timed steps per form and round")
     parser.add_argument("--repeats", type=int, default=3, help="rounds; the median is kept")
-    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="torch threads (default: torch's)"
+    )
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     if args.threads:
@@ -148,6 +157,11 @@ def main() -> None:
         f"{args.device}, torch threads {torch.get_num_threads()}: {args.members} members, "
         f"MLP {args.features}-{'-'.join(map(str, args.hidden))}-1, dropout {args.dropout}, "
         f"batch {args.batch}, Adam; median of {args.repeats} x {args.steps} steps"
+    )
+    tunables = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_")]
+    preload = os.environ.get("LD_PRELOAD")
+    print(
+        f"allocator: {' '.join(tunables + ([f'LD_PRELOAD={preload}'] if preload else [])) or 'glibc defaults'}"
     )
     fastest = min(per_step, key=per_step.get)
     for name, step_time in per_step.items():

@@ -55,6 +55,7 @@ class LikelihoodRatioEnsemble(EnsembleModule):
         self.test_mae = MemberMean(members)
         self.test_mean_ratio_mae = MemberMean(1)
         self.member_mae: Tensor | None = None  # (members,), set by the test epoch
+        self.example_input_array = torch.zeros(2, input_dim)  # the input example of logged models
 
     def setup(self, stage: str) -> None:
         datamodule = getattr(self.trainer, "datamodule", None)

@@ -73,7 +73,9 @@ class MemberEarlyStopping(nn.Module):
         """
         values = values.detach().reshape(-1).to(self.best)
         if values.numel() != self.members:
-            raise ValueError(f"expected {self.members} values, one per member, got {values.numel()}")
+            raise ValueError(
+                f"expected {self.members} values, one per member, got {values.numel()}"
+            )
         if self.mode == "min":
             improved = values < self.best - self.min_delta
         else:
