@@ -1,5 +1,7 @@
 """The sampler, the module's loss, metrics and schedule, and rollout."""
 
+import itertools
+
 import lightning as L
 import numpy as np
 import pytest
@@ -31,7 +33,9 @@ class Tagged(torch.utils.data.Dataset):
 
 
 def test_every_micro_batch_comes_from_one_dataset_drawn_uniformly():
-    stream = MixedBatchStream([Tagged(0, 500), Tagged(1, 50), Tagged(2, 20)], batch_size=4, batches_per_epoch=600)
+    stream = MixedBatchStream(
+        [Tagged(0, 500), Tagged(1, 50), Tagged(2, 20)], batch_size=4, batches_per_epoch=600
+    )
     batches = list(stream)
     assert len(batches) == 600
     tags = [set(batch["dataset"].tolist()) for batch in batches]
@@ -40,12 +44,16 @@ def test_every_micro_batch_comes_from_one_dataset_drawn_uniformly():
     assert counts.min() > 150  # uniform over datasets, not by size (500:50:20)
     by_size = MixedBatchStream([Tagged(0, 500), Tagged(1, 50)], 4, 600, sampling="size")
     assert sum(int(b["dataset"][0]) == 0 for b in by_size) > 480
-    assert [b["index"].tolist() for b in stream][:3] != [b["index"].tolist() for b in batches][:3]  # new epoch
+    assert [b["index"].tolist() for b in stream][:3] != [b["index"].tolist() for b in batches][
+        :3
+    ]  # new epoch
 
 
 def test_ranks_get_disjoint_data_and_equal_batch_counts():
     datasets = [Tagged(0, 41), Tagged(1, 17)]
-    ranks = [MixedBatchStream(datasets, 3, 5, rank=r, world_size=2).batch_indices(0) for r in (0, 1)]
+    ranks = [
+        MixedBatchStream(datasets, 3, 5, rank=r, world_size=2).batch_indices(0) for r in (0, 1)
+    ]
     assert len(ranks[0]) == len(ranks[1]) == 5
     assert [d for d, _ in ranks[0]] == [d for d, _ in ranks[1]]  # same dataset at every step
     for dataset in (0, 1):
@@ -56,7 +64,9 @@ def test_ranks_get_disjoint_data_and_equal_batch_counts():
 def test_workers_see_the_same_sequence_as_one_process():
     datasets = [Tagged(0, 30), Tagged(1, 30)]
     one = [b["index"].tolist() for b in MixedBatchStream(datasets, 2, 8)]
-    loader = torch.utils.data.DataLoader(MixedBatchStream(datasets, 2, 8), batch_size=None, num_workers=2)
+    loader = torch.utils.data.DataLoader(
+        MixedBatchStream(datasets, 2, 8), batch_size=None, num_workers=2
+    )
     assert [b["index"].tolist() for b in loader] == one
 
 
@@ -68,7 +78,7 @@ def test_normalized_mse_weighs_every_field_equally():
 def test_schedule_warms_up_then_decays_to_the_floor():
     values = [warmup_cosine(s, 10, 100, 0.01) for s in range(101)]
     assert values[0] == pytest.approx(0.1) and values[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in zip(values[10:], values[11:]))
+    assert all(a >= b for a, b in itertools.pairwise(values))
     assert values[100] == pytest.approx(0.01)
 
 
@@ -89,23 +99,40 @@ def test_rollout_error_per_step_and_too_long_rollouts(simulated_root):
     dataset = WindowDataset(get_dataset("swe"), simulated_root, history=3, split="train")
     model_error, persistence = rollout_nrmse(model, dataset, steps=4, max_trajectories=3)
     assert model_error.shape == persistence.shape == (4, 1)
-    assert torch.all(persistence[1:] >= persistence[:1])  # the truth drifts away from the last frame
+    assert torch.all(
+        persistence[1:] >= persistence[:1]
+    )  # the truth drifts away from the last frame
     with pytest.raises(ValueError, match="needs 13"):
         rollout_nrmse(model, dataset, steps=10)
 
 
 def test_module_trains_and_reports_every_dataset_and_field(simulated_root):
     datamodule = MPPDataModule(
-        datasets=["swe", "cns_m0.1", "advdiff"], root=str(simulated_root), history=3, batch_size=4, batches_per_epoch=6
+        datasets=["swe", "cns_m0.1", "advdiff"],
+        root=str(simulated_root),
+        history=3,
+        batch_size=4,
+        batches_per_epoch=6,
     )
     module = MPPModule(**TINY, n_states=10, lr=3e-3, warmup_steps=2)
-    trainer = L.Trainer(max_steps=6, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False, limit_val_batches=2)
+    trainer = L.Trainer(
+        max_steps=6,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=2,
+    )
     trainer.fit(module, datamodule=datamodule)
     assert module.model.n_states == 11  # grown for advdiff's new field, before the optimizer
     trained = {id(p) for group in trainer.optimizers[0].param_groups for p in group["params"]}
     assert id(module.model.field_embedding.weight) in trained
     metrics = trainer.callback_metrics
-    for key in ("val/nrmse", "val/nrmse/swe/h", "val/nrmse/cns_m0.1/pressure", "val/nrmse/advdiff/concentration",
-                "val/persistence/cns_m0.1"):
+    for key in (
+        "val/nrmse",
+        "val/nrmse/swe/h",
+        "val/nrmse/cns_m0.1/pressure",
+        "val/nrmse/advdiff/concentration",
+        "val/persistence/cns_m0.1",
+    ):
         assert torch.isfinite(metrics[key]), key

@@ -88,7 +88,7 @@ class RelativePositionBias(nn.Module):
 def split_heads(qkv: Tensor, num_heads: int) -> tuple[Tensor, Tensor, Tensor]:
     """(..., 3·D) channels laid out [q | k | v], each head-major -> q, k, v of (..., heads, D/heads)."""
     q, k, v = qkv.chunk(3, dim=-1)
-    shape = q.shape[:-1] + (num_heads, q.shape[-1] // num_heads)
+    shape = (*q.shape[:-1], num_heads, q.shape[-1] // num_heads)
     return q.reshape(shape), k.reshape(shape), v.reshape(shape)
 
 

@@ -95,7 +95,9 @@ class MPPModule(L.LightningModule):
         datamodule = getattr(self.trainer, "datamodule", None)
         specs = getattr(datamodule, "specs", None)
         if specs is None:
-            raise RuntimeError("MPPModule validates on an MPPDataModule (it names datasets and fields)")
+            raise RuntimeError(
+                "MPPModule validates on an MPPDataModule (it names datasets and fields)"
+            )
         return [(spec.name, SYSTEM_FIELDS[spec.system]) for spec in specs]
 
     def _evaluate(self, batch: dict[str, Tensor], dataloader_idx: int, stage: str) -> None:
@@ -103,12 +105,16 @@ class MPPModule(L.LightningModule):
         metrics = self._metrics.setdefault(f"{stage}/{name}", {})
         if not metrics:
             for kind in ("model", "persistence"):
-                metrics[kind] = NormalizedRMSE(num_fields=len(fields), per_field=True).to(self.device)
+                metrics[kind] = NormalizedRMSE(num_fields=len(fields), per_field=True).to(
+                    self.device
+                )
         pred, target = self._step(batch)
         metrics["model"].update(pred, target)
         metrics["persistence"].update(batch["x"][:, -1], target)
 
-    def validation_step(self, batch: dict[str, Tensor], batch_idx: int, dataloader_idx: int = 0) -> None:
+    def validation_step(
+        self, batch: dict[str, Tensor], batch_idx: int, dataloader_idx: int = 0
+    ) -> None:
         self._evaluate(batch, dataloader_idx, "val")
 
     def test_step(self, batch: dict[str, Tensor], batch_idx: int, dataloader_idx: int = 0) -> None:
@@ -128,7 +134,9 @@ class MPPModule(L.LightningModule):
             self.log(f"{stage}/persistence/{name}", persistence.mean(), add_dataloader_idx=False)
             means.append(by_field.mean())
         if means:
-            self.log(f"{stage}/nrmse", torch.stack(means).mean(), prog_bar=True, add_dataloader_idx=False)
+            self.log(
+                f"{stage}/nrmse", torch.stack(means).mean(), prog_bar=True, add_dataloader_idx=False
+            )
 
     def on_validation_epoch_end(self) -> None:
         self._log_metrics("val")

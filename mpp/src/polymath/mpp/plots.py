@@ -8,22 +8,30 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.figure import Figure
 
 
-def prediction_figure(pred: np.ndarray, truth: np.ndarray, fields: Sequence[str], title: str) -> Figure:
+def prediction_figure(
+    pred: np.ndarray, truth: np.ndarray, fields: Sequence[str], title: str
+) -> Figure:
     """Rows = fields; columns = prediction, truth, error. Arrays (C, H, W)."""
     fig, axes = plt.subplots(len(fields), 3, figsize=(9, 2.8 * len(fields)), squeeze=False)
     for row, field in enumerate(fields):
         low, high = truth[row].min(), truth[row].max()
         error = pred[row] - truth[row]
         limit = np.abs(error).max() or 1.0
-        for col, (image, label) in enumerate(((pred[row], "prediction"), (truth[row], "truth"), (error, "error"))):
+        for col, (image, label) in enumerate(
+            ((pred[row], "prediction"), (truth[row], "truth"), (error, "error"))
+        ):
             ax = axes[row, col]
-            style = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit} if col == 2 else {"vmin": low, "vmax": high}
+            style = (
+                {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit}
+                if col == 2
+                else {"vmin": low, "vmax": high}
+            )
             shown = ax.imshow(image, origin="lower", **style)
             fig.colorbar(shown, ax=ax, fraction=0.046)
             ax.set_title(f"{field}: {label}", fontsize=9)
@@ -34,14 +42,21 @@ def prediction_figure(pred: np.ndarray, truth: np.ndarray, fields: Sequence[str]
     return fig
 
 
-def nrmse_bars(rows: Sequence[Mapping[str, float | str]], columns: Sequence[str], title: str) -> Figure:
+def nrmse_bars(
+    rows: Sequence[Mapping[str, float | str]], columns: Sequence[str], title: str
+) -> Figure:
     """Grouped bars of NRMSE per system (rows have a 'system' key and one value per column)."""
     systems = [str(row["system"]) for row in rows]
     fig, ax = plt.subplots(figsize=(1.8 + 1.6 * len(systems), 3.5))
     width = 0.8 / len(columns)
     for index, column in enumerate(columns):
         values = [float(row[column]) for row in rows]
-        ax.bar(np.arange(len(systems)) + (index - (len(columns) - 1) / 2) * width, values, width, label=column)
+        ax.bar(
+            np.arange(len(systems)) + (index - (len(columns) - 1) / 2) * width,
+            values,
+            width,
+            label=column,
+        )
     ax.set_xticks(np.arange(len(systems)), systems)
     ax.set_yscale("log")
     ax.set_ylabel("one-step NRMSE (test)")
@@ -67,13 +82,22 @@ def rollout_curves(curves: Mapping[str, Mapping[str, np.ndarray]], title: str) -
     return fig
 
 
-def transfer_curves(rows: Sequence[Mapping[str, float | str]], metrics: Sequence[str], title: str) -> Figure:
+def transfer_curves(
+    rows: Sequence[Mapping[str, float | str]], metrics: Sequence[str], title: str
+) -> Figure:
     """NRMSE against the number of finetuning trajectories, finetuned against scratch."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         for start in sorted({str(row["start"]) for row in rows}):
-            chosen = sorted((row for row in rows if row["start"] == start), key=lambda row: row["trajectories"])
-            ax.plot([row["trajectories"] for row in chosen], [row[metric] for row in chosen], marker="o", label=start)
+            chosen = sorted(
+                (row for row in rows if row["start"] == start), key=lambda row: row["trajectories"]
+            )
+            ax.plot(
+                [row["trajectories"] for row in chosen],
+                [row[metric] for row in chosen],
+                marker="o",
+                label=start,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("finetuning trajectories")
@@ -84,12 +108,17 @@ def transfer_curves(rows: Sequence[Mapping[str, float | str]], metrics: Sequence
     return fig
 
 
-def rollout_gif(pred: np.ndarray, truth: np.ndarray, field: str, path: str | Path, fps: int = 4) -> Path:
+def rollout_gif(
+    pred: np.ndarray, truth: np.ndarray, field: str, path: str | Path, fps: int = 4
+) -> Path:
     """An animation of one field's rollout beside the truth; arrays (steps, H, W)."""
     path = Path(path)
     fig, axes = plt.subplots(1, 2, figsize=(6, 3))
     low, high = truth.min(), truth.max()
-    images = [ax.imshow(frames[0], origin="lower", vmin=low, vmax=high) for ax, frames in zip(axes, (pred, truth))]
+    images = [
+        ax.imshow(frames[0], origin="lower", vmin=low, vmax=high)
+        for ax, frames in zip(axes, (pred, truth))
+    ]
     for ax, label in zip(axes, ("AViT rollout", "simulation")):
         ax.set_title(f"{field}: {label}", fontsize=9)
         ax.set_xticks([])

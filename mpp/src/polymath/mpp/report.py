@@ -31,7 +31,10 @@ def report(ctx: Any, module: MPPModule, datamodule: MPPDataModule) -> None:
         plt.close(figure)
         steps = min(ROLLOUT_STEPS, dataset.files[0].n_frames - dataset.history)
         model_curve, persistence_curve = rollout_nrmse(model, dataset, steps, max_trajectories=16)
-        curves[name] = {"AViT": model_curve.mean(-1).numpy(), "persistence": persistence_curve.mean(-1).numpy()}
+        curves[name] = {
+            "AViT": model_curve.mean(-1).numpy(),
+            "persistence": persistence_curve.mean(-1).numpy(),
+        }
         rows.append(
             {
                 "system": name,
@@ -57,7 +60,9 @@ def _log_rollout_gif(ctx: Any, model: torch.nn.Module, datamodule: MPPDataModule
     dataset = datamodule.split("test")[0]
     steps = dataset.files[0].n_frames - dataset.history
     frames = dataset.trajectory(0)
-    predicted = rollout(model, frames[None, : dataset.history], dataset.slots, dataset.bcs[None], steps)[0]
+    predicted = rollout(
+        model, frames[None, : dataset.history], dataset.slots, dataset.bcs[None], steps
+    )[0]
     with tempfile.TemporaryDirectory() as folder:
         path = rollout_gif(
             predicted[:, 0].numpy(),

@@ -24,7 +24,11 @@ def rollout(model: AViT, history: Tensor, fields: Tensor, bcs: Tensor | None, st
 
 @torch.no_grad()
 def rollout_nrmse(
-    model: AViT, dataset: WindowDataset, steps: int, max_trajectories: int | None = None, batch_size: int = 8
+    model: AViT,
+    dataset: WindowDataset,
+    steps: int,
+    max_trajectories: int | None = None,
+    batch_size: int = 8,
 ) -> tuple[Tensor, Tensor]:
     """NRMSE per rollout step (steps, fields) of the model and of persistence, over the split's
     trajectories, each started from its first ``history`` frames."""
@@ -35,7 +39,9 @@ def rollout_nrmse(
     model_errors, persistence_errors = [], []
     for start in range(0, len(positions), batch_size):
         chunk = positions[start : start + batch_size]
-        trajectories = torch.stack([dataset.trajectory(p, 0, frames_needed) for p in chunk]).to(device)
+        trajectories = torch.stack([dataset.trajectory(p, 0, frames_needed) for p in chunk]).to(
+            device
+        )
         if trajectories.shape[1] < frames_needed:
             raise ValueError(
                 f"{dataset.spec.name}: trajectories have {trajectories.shape[1]} frames, "

@@ -255,7 +255,7 @@ class TrajectoryFile:
             group = file
         else:
             group = file["t0_fields"]
-            sources = {name: (name, None) for name in group.keys()}
+            sources = {name: (name, None) for name in group}
         arrays = []
         for field in self.spec.fields:
             key, channel = sources.get(field, (field, None))

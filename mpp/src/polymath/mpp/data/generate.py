@@ -94,8 +94,8 @@ def _simulate_into(
     if not np.isfinite(trajectories.fields).all():
         raise FloatingPointError(f"simulating {name} at {resolution}² produced non-finite values")
     if spec.layout == "well":
-        n_train = int(round(SPLIT_FRACTIONS[0] * n_trajectories))
-        n_val = int(round(SPLIT_FRACTIONS[1] * n_trajectories))
+        n_train = round(SPLIT_FRACTIONS[0] * n_trajectories)
+        n_val = round(SPLIT_FRACTIONS[1] * n_trajectories)
         splits = (
             ["train"] * n_train + ["valid"] * n_val + ["test"] * (n_trajectories - n_train - n_val)
         )

@@ -38,8 +38,8 @@ def split_trajectories(
         else:
             splits[_WELL_TO_SPLIT[well]].append(ref)
     order = np.random.default_rng(seed).permutation(len(free))
-    n_train = int(round(SPLIT_FRACTIONS[0] * len(free)))
-    n_val = int(round(SPLIT_FRACTIONS[1] * len(free)))
+    n_train = round(SPLIT_FRACTIONS[0] * len(free))
+    n_val = round(SPLIT_FRACTIONS[1] * len(free))
     for position, index in enumerate(order):
         split = "train" if position < n_train else "val" if position < n_train + n_val else "test"
         splits[split].append(free[index])

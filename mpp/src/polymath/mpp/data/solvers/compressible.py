@@ -42,7 +42,7 @@ def _minmod(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _euler_flux(primitive: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
     """Flux along ``axis`` and the conserved state, from primitive variables."""
-    rho, u, v, pressure = primitive
+    _rho, u, v, pressure = primitive
     normal = u if axis == -1 else v
     conserved = to_conserved(primitive)
     flux = conserved * normal
