@@ -90,8 +90,12 @@ def test_scaler_inverse_and_range(tmp_path):
     np.testing.assert_allclose(scaler.inverse(keys, scaled), values, rtol=1e-6)
     loaded = KeyScaler.load(scaler.save(tmp_path / "scaler.json"))
     assert loaded == scaler
-    np.testing.assert_array_equal(loaded.transform(["m"], [1.2e-4]), scaler.transform(["m"], [1.2e-4]))
-    with pytest.raises(ScalerRangeError, match=r"value 0.0002 of key 'm' is outside .*\[-0.000125, 0.000125\]"):
+    np.testing.assert_array_equal(
+        loaded.transform(["m"], [1.2e-4]), scaler.transform(["m"], [1.2e-4])
+    )
+    with pytest.raises(
+        ScalerRangeError, match=r"value 0.0002 of key 'm' is outside .*\[-0.000125, 0.000125\]"
+    ):
         scaler.transform(["m"], [2e-4])
     with pytest.raises(ScalerRangeError, match="no key 'e'"):
         scaler.transform(["e"], [0.1])

@@ -1,0 +1,66 @@
+import os
+import subprocess
+import sys
+
+import pytest
+
+from polymath.foundation import get_package
+from polymath.foundation.cli import main
+from polymath.xval.package import PACKAGE
+
+
+def test_package_is_registered_with_its_recipes():
+    package = get_package("xval")
+    assert package is PACKAGE
+    assert {"smoke", "quick", "encodings", "paper"} <= set(package.recipes)
+    assert package.version == "0.1.0"
+    assert package.recipe("quick").experiment is not None
+
+
+@pytest.mark.timeout(600)
+def test_smoke_runs_through_the_cli(in_tmp):
+    result = subprocess.run(
+        [sys.executable, "-m", "polymath.foundation.cli", "run", "xval", "smoke"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "test/loss" in result.stdout
+    assert list(in_tmp.glob("polymath_data/xval/planets-*/scaler.json"))
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "data.encoding=p100",
+            "unknown encoding 'p100' (choose one of: xval, p10, p1000, b1999, fp15)",
+        ),
+        ("data.task=chess", "unknown task 'chess'"),
+    ],
+)
+def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, monkeypatch, override, message):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{in_tmp / 'mlflow.db'}")
+    assert main(["run", "xval", "smoke", override]) == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("polymath: error: ")
+    assert message in error[-1]
+
+
+@pytest.mark.parametrize("name", ["smoke", "quick", "encodings", "paper"])
+def test_every_recipe_builds_its_modules(name, in_tmp):
+    import inspect
+
+    from polymath.xval.data.datamodule import XvalDataModule
+    from polymath.xval.experiments import compare_encodings
+    from polymath.xval.module import NumformerModule
+
+    config = PACKAGE.recipe(name).config
+    NumformerModule(**config["model"])
+    experiment = config.get("experiment", {})
+    assert set(experiment) <= set(inspect.signature(compare_encodings).parameters)
+    for task in experiment.get("tasks", {"default": {}}).values():
+        for encoding in experiment.get("encodings", [config["data"].get("encoding", "xval")]):
+            XvalDataModule(**{**config["data"], **task, "encoding": encoding})
