@@ -72,6 +72,14 @@ def test_resumed_loader_yields_the_uninterrupted_batches(shards, workers, persis
         assert resumed == reference, stop
 
 
+def test_a_chunked_set_resumes_exactly(tmp_path):
+    write_shards(vector_samples(350), tmp_path, max_count=40, chunk_size=16)
+    whole = loader(tmp_path, 2)
+    reference = [labels(batch) for _ in range(EPOCHS) for batch in whole]
+    for stop in (13, 50):
+        assert interrupted_run(tmp_path, 2, stop) == reference, stop
+
+
 def test_the_loader_takes_batches_from_workers_in_turn():
     assert round_robin(0, [5, 2, 4]) == ([0, 0, 0], 0)
     assert round_robin(7, [5, 2, 4]) == ([3, 2, 2], 2)  # order 0 1 2 0 1 2 0 | 2 0 2 0

@@ -18,10 +18,11 @@ def _stack_payloads(values: list[NpyPayload]) -> Any:
     if order == "C" and all(value.layout is layout for value in values):
         joined = bytearray().join([memoryview(value.data)[offset:] for value in values])
         return torch.from_numpy(np.frombuffer(joined, dtype=dtype).reshape(len(values), *shape))
-    return _collate_field([value.array() for value in values])
+    return collate_field([value.array() for value in values])
 
 
-def _collate_field(values: list[Any]) -> Any:
+def collate_field(values: list[Any]) -> Any:
+    """One field of a batch."""
     first = values[0]
     if isinstance(first, NpyPayload):
         return _stack_payloads(values)
@@ -44,4 +45,4 @@ def _collate_field(values: list[Any]) -> Any:
 def collate_samples(samples: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Dict of batched fields: same-shape arrays -> one tensor, ints/floats/bools -> 1-d tensors,
     strings, JSON metadata and ragged arrays -> lists."""
-    return {name: _collate_field([sample[name] for sample in samples]) for name in samples[0]}
+    return {name: collate_field([sample[name] for sample in samples]) for name in samples[0]}

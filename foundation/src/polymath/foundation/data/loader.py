@@ -12,6 +12,11 @@ from polymath.foundation.data.errors import WorkerFailure
 from polymath.foundation.data.reader import ShardDataset
 
 
+def _as_made(batch: Any) -> Any:
+    """Batches leave the workers as the dataset made them (torch's default walks every value)."""
+    return batch
+
+
 class ShardLoader(DataLoader):
     """Batches of a ShardDataset (batched in the workers), with `state_dict`/`load_state_dict`.
 
@@ -24,7 +29,7 @@ class ShardLoader(DataLoader):
     """
 
     def __init__(self, dataset: ShardDataset, **kwargs: Any):
-        super().__init__(dataset, batch_size=None, **kwargs)
+        super().__init__(dataset, batch_size=None, collate_fn=_as_made, **kwargs)
         self._epoch = 0
         self._skip = 0
         self._position: list[int] | None = None

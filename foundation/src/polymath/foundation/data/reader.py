@@ -16,6 +16,7 @@ from typing import Any
 import torch.utils.data
 import webdataset as wds
 
+from polymath.foundation.data.chunks import KEYS, Row, collate_rows, rows
 from polymath.foundation.data.collate import collate_samples
 from polymath.foundation.data.decoders import Decoder, decode_member, registered_decoders
 from polymath.foundation.data.encoding import KEY, split_member_name, to_torch
@@ -58,24 +59,33 @@ def _samples_in_tar(
     fields: frozenset[str] | None,
     decoders: Mapping[str, Decoder],
     check_headers: bool = True,
-    start: int = 0,
-) -> Iterator[dict[str, Any]]:
-    """Samples of one tar stream; those before `start` come out undecoded (key only)."""
+) -> Iterator[dict[str, Any] | Row]:
+    """Samples of one tar stream: dicts, or Rows of the chunks of a chunked set."""
     sample: dict[str, Any] = {}
-    index = -1
     for name, data in tar_members(stream, check_headers):
         if name.startswith("__"):
             continue
         key, field, extension = split_member_name(name)
         if key != sample.get(KEY):
-            if sample:
+            if KEYS in sample:
+                yield from rows(sample)
+            elif sample:
                 yield sample
             sample = {KEY: key}
-            index += 1
-        if index >= start and (fields is None or field in fields):
+        if fields is None or field in fields or field == KEYS:
             sample[field] = decode_member(decoders, extension, data)
-    if sample:
+    if KEYS in sample:
+        yield from rows(sample)
+    elif sample:
         yield sample
+
+
+def _collate(batch: list) -> dict[str, Any]:
+    return collate_rows(batch) if isinstance(batch[0], Row) else collate_samples(batch)
+
+
+def _as_sample(item: dict[str, Any] | Row) -> dict[str, Any]:
+    return item.sample() if isinstance(item, Row) else to_torch(item)
 
 
 def _verify_local(url: str, info: ShardInfo, verified: set) -> None:
@@ -109,10 +119,9 @@ def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardData
     try:
         hashing = dataset.verify and info is not None and not is_local(url)
         source = _HashingReader(stream, hashlib.sha256()) if hashing else stream
-        samples = _samples_in_tar(
-            source, dataset.fields, dataset.decoders, check_headers=not verified, start=start
-        )
-        for sample in samples:
+        for sample in _samples_in_tar(
+            source, dataset.fields, dataset.decoders, check_headers=not verified
+        ):
             count += 1
             if count > start:
                 yield sample
@@ -302,11 +311,9 @@ class ShardDataset(torch.utils.data.IterableDataset):
         else:  # no sample counts: replay the stream and drop what was given
             stream = islice(buffer(read_rest((url, info, 0) for url, info in shards)), given, stop)
         if self.batch_size is None:
-            stream = map(to_torch, stream)
+            stream = map(_as_sample, stream)
         else:
-            stream = wds.batched(self.batch_size, collate_samples, partial=not self.drop_last)(
-                stream
-            )
+            stream = wds.batched(self.batch_size, _collate, partial=not self.drop_last)(stream)
         if self.report_errors and torch.utils.data.get_worker_info() is not None:
             return _reporting(stream)
         return stream

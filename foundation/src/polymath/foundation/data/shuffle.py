@@ -35,21 +35,24 @@ class ShuffleBuffer:
 
     def __call__(self, source: Iterable[Any]) -> Iterator[Any]:
         items, rng, size = self.items, self.rng, self.size
+        source = iter(source)
         if size <= 0:
             for item in source:
                 self.pulled += 1
                 yield item
             return
-        for item in source:
-            self.pulled += 1
-            if len(items) < size:
+        if len(items) < size:  # growing: the only phase whose draws depend on `pulled`
+            for item in source:
+                self.pulled += 1
                 items.append(item)
-                if len(items) < self.initial or len(items) == size or self.pulled % 2:
+                if len(items) == size:
+                    break
+                if len(items) < self.initial or self.pulled % 2:
                     continue
                 yield self._pick()
-            else:
-                index = int(rng.random() * size)
-                items[index], item = item, items[index]
-                yield item
+        for item in source:  # full: one draw and a swap per sample
+            index = int(rng.random() * size)
+            items[index], item = item, items[index]
+            yield item
         while items:
             yield self._pick()

@@ -48,31 +48,40 @@ class _Chunks:
 
     def take(self, size: int) -> bytes:
         end = self.position + size
-        if end > len(self.buffer):
-            parts = [self.buffer[self.position :]]
-            have = len(parts[0])
-            while have < size:
-                more = self.stream.read(max(CHUNK, size - have))
-                if not more:
-                    break
-                parts.append(more)
-                have += len(more)
-            self.buffer, self.position, end = b"".join(parts), 0, min(size, have)
-        data = self.buffer[self.position : end]
-        self.position = end
-        return data
+        if end <= len(self.buffer):
+            data = self.buffer[self.position : end]
+            self.position = end
+            return data
+        rest = self.buffer[self.position :]
+        if size - len(rest) >= CHUNK:  # a large member: read it whole, one copy
+            self.buffer, self.position = b"", 0
+            return rest + self._read(size - len(rest))
+        self.buffer = rest + self._read(CHUNK)
+        self.position = min(size, len(self.buffer))
+        return self.buffer[: self.position]
+
+    def _read(self, size: int) -> bytes:
+        parts, have = [], 0
+        while have < size:
+            more = self.stream.read(size - have)
+            if not more:
+                break
+            parts.append(more)
+            have += len(more)
+        return b"".join(parts) if len(parts) != 1 else parts[0]
 
     def member(self, size: int) -> bytes:
         """`size` bytes of member data, skipping the padding to the next block."""
-        padded = size + (-size % BLOCK)
+        padding = -size % BLOCK
         start = self.position
-        if start + padded > len(self.buffer):
-            block = self.take(padded)
-            if len(block) < padded:
-                raise EOFError(f"tar stream ends inside a member ({len(block)} of {padded} bytes)")
-            return block[:size]
-        self.position = start + padded
-        return self.buffer[start : start + size]
+        if start + size + padding <= len(self.buffer):
+            self.position = start + size + padding
+            return self.buffer[start : start + size]
+        data = self.take(size)
+        skipped = self.take(padding)
+        if len(data) < size or len(skipped) < padding:
+            raise EOFError(f"tar stream ends inside a member ({len(data)} of {size} bytes)")
+        return data
 
 
 def _number(field: bytes) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 
 import webdataset as wds
 
+from polymath.foundation.data.chunks import encode_chunk
 from polymath.foundation.data.encoding import (
     KEY,
     check_key,
@@ -48,7 +49,7 @@ class _OpenShard:
     def __init__(self, path: Path, mtime: int):
         self.path = path
         self.handle = open(path, "wb")  # noqa: SIM115 (closed in close)
-        self.tar = wds.TarWriter(self.handle, encoder=False, mtime=mtime)
+        self.tar = wds.TarWriter(self.handle, encoder=False, mtime=mtime, keep_meta=True)
         self.tar.tarstream.format = tarfile.USTAR_FORMAT  # webdataset leaves tarfile's PAX default
         self.count = 0
 
@@ -112,13 +113,17 @@ def write_shards(
     max_count: int | None = None,
     max_bytes: int | None = None,
     prefix: str = "shard",
+    chunk_size: int | None = None,
     overwrite: bool = False,
 ) -> Manifest:
     """Write samples as a shard set in `dest`: `dest/set-<time>-<random>/<prefix>-000000.tar`, ...
     listed by `dest/manifest.json` (shard names relative to `dest`, counts, sizes, sha256, schema).
 
     A shard closes before it would exceed `max_count` samples or `max_bytes` bytes (a single larger
-    sample gets a shard of its own); with neither given, shards stop at 256 MiB. A folder that
+    sample gets a shard of its own); with neither given, shards stop at 256 MiB. `chunk_size=n`
+    stores up to n samples per tar record, each field stacked (arrays of one shape and dtype) or
+    listed (other values), which the reader splits again (see chunks.py): less work per sample
+    when samples are small. A folder that
     already holds a manifest is refused unless `overwrite=True`. The set is written in a hidden
     folder and published by one atomic rename of the manifest (see shardset.py): a writer that
     raises or is killed at any moment leaves the old set, or the new one, complete and readable.
@@ -130,6 +135,8 @@ def write_shards(
         raise ValueError(
             f"max_bytes must be >= {tarfile.RECORDSIZE} (one tar record), got {max_bytes}"
         )
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     if max_count is None and max_bytes is None:
         max_bytes = DEFAULT_MAX_BYTES
     dest.mkdir(parents=True, exist_ok=True)
@@ -145,11 +152,55 @@ def write_shards(
         clean_leftovers(dest, old)
         partial, final = new_set_folder(dest)
         try:
-            inner = _write_set(samples, partial, prefix, max_count, max_bytes)
+            inner = _write_set(samples, partial, prefix, max_count, max_bytes, chunk_size)
             return switch_to(dest, partial, final, inner, old)
         except BaseException:
             shutil.rmtree(partial, ignore_errors=True)
             raise
+
+
+class _Shards:
+    """Shards filled in turn in `folder`: a shard closes before a record would overfill it."""
+
+    def __init__(self, folder: Path, prefix: str, max_count: int | None, max_bytes: int | None):
+        self.folder, self.prefix = folder, prefix
+        self.max_count, self.max_bytes = max_count, max_bytes
+        self.mtime = int(time.time())  # a float mtime costs a PAX header per member
+        self.written: list[ShardInfo] = []
+        self.current: _OpenShard | None = None
+
+    def room(self) -> int | None:
+        """Samples the open shard still takes (a full or missing one: a new shard's worth)."""
+        if self.max_count is None:
+            return None
+        left = self.max_count - (self.current.count if self.current else 0)
+        return left if left > 0 else self.max_count
+
+    def put(self, key: str, members: dict[str, bytes], count: int) -> None:
+        """Write one tar record of `count` samples (1, or a chunk's)."""
+        if self.current is not None and self._is_full(members, count):
+            self.written.append(self.current.close())
+            self.current = None
+        if self.current is None:
+            name = f"{self.prefix}-{len(self.written):06d}.tar"
+            self.current = _OpenShard(self.folder / name, self.mtime)
+        self.current.tar.write({KEY: key, **members})
+        self.current.count += count
+
+    def _is_full(self, members: dict[str, bytes], count: int) -> bool:
+        shard = self.current
+        if self.max_count is not None and shard.count + count > self.max_count:
+            return True
+        if self.max_bytes is None:
+            return False
+        closed = _padded(shard.offset + _tar_bytes(members) + TAR_END, tarfile.RECORDSIZE)
+        return closed > self.max_bytes
+
+    def close(self) -> tuple[ShardInfo, ...]:
+        if self.current is None:
+            raise ValueError("no samples to write")
+        self.written.append(self.current.close())
+        return tuple(self.written)
 
 
 def _write_set(
@@ -158,38 +209,41 @@ def _write_set(
     prefix: str,
     max_count: int | None,
     max_bytes: int | None,
+    chunk_size: int | None,
 ) -> Manifest:
     """Encode `samples` into shards in `folder`; their manifest, with plain shard names."""
-    mtime = int(time.time())  # a float mtime costs a PAX header per member
-    written: list[ShardInfo] = []
-    current: _OpenShard | None = None
+    shards = _Shards(folder, prefix, max_count, max_bytes)
     schema: dict = {}
     keys: set[str] = set()
+    pending: list[tuple[str, Mapping[str, Any]]] = []
     for index, sample in enumerate(samples):
         key, members, specs = _encode(sample, index)
         if key in keys:
             raise ValueError(f"duplicate __key__ {key!r}")
         keys.add(key)
         schema = _merge_schema(schema, specs, key)
-        if current is not None and _is_full(current, members, max_count, max_bytes):
-            written.append(current.close())
-            current = None
-        if current is None:
-            current = _OpenShard(folder / f"{prefix}-{len(written):06d}.tar", mtime)
-        current.tar.write({KEY: key, **members})
-        current.count += 1
-    if current is None:
-        raise ValueError("no samples to write")
-    written.append(current.close())
-    return Manifest(shards=tuple(written), schema=schema)
+        if chunk_size is None:
+            shards.put(key, members, 1)
+            continue
+        pending.append((key, sample))
+        if len(pending) >= min(chunk_size, shards.room() or chunk_size):
+            _put_chunk(shards, pending)
+            pending = []
+    if pending:
+        _put_chunk(shards, pending)
+    return Manifest(shards=shards.close(), schema=schema)
 
 
-def _is_full(
-    shard: _OpenShard, members: dict[str, bytes], max_count: int | None, max_bytes: int | None
-) -> bool:
-    if max_count is not None and shard.count >= max_count:
-        return True
-    if max_bytes is None:
-        return False
-    closed_size = _padded(shard.offset + _tar_bytes(members) + TAR_END, tarfile.RECORDSIZE)
-    return closed_size > max_bytes
+def _put_chunk(shards: _Shards, pending: list[tuple[str, Mapping[str, Any]]]) -> None:
+    keys = [key for key, _ in pending]
+    try:
+        members = encode_chunk([sample for _, sample in pending], keys)
+    except (TypeError, ValueError) as exn:
+        raise type(exn)(f"chunk from sample {keys[0]!r}: {exn}") from exn
+    largest = max(len(data) for data in members.values())
+    if largest > MAX_MEMBER_BYTES:
+        raise ValueError(
+            f"chunk from sample {keys[0]!r}: a member of {largest} bytes exceeds the reader's "
+            f"limit of {MAX_MEMBER_BYTES}; use a smaller chunk_size"
+        )
+    shards.put(keys[0], members, len(pending))
