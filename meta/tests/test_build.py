@@ -2,6 +2,7 @@ import zipfile
 
 import pytest
 from polymath_meta import build
+from polymath_meta.cli import main
 from polymath_meta.workspace import MetaError
 
 METADATA = """Metadata-Version: 2.4
@@ -57,3 +58,19 @@ def test_real_build_rejects_a_path_dependency(federation):
 def test_verify_needs_a_built_wheel(federation):
     with pytest.raises(MetaError, match="run `meta build foundation`"):
         build.built_wheel(federation.workspace, federation.workspace.foundation)
+
+
+def test_the_build_command_starts_from_an_empty_dist(federation, capsys):
+    stale = federation.write("dist/polymath_alpha-0.0.1-py3-none-any.whl", "old build")
+    assert main(["--root", str(federation.root), "build", "alpha"]) == 0
+    assert not stale.exists()
+    assert sorted(p.name for p in (federation.root / "dist").iterdir()) == [
+        "polymath_alpha-0.1.0-py3-none-any.whl",
+        "polymath_alpha-0.1.0.tar.gz",
+    ]
+
+
+def test_a_wheel_without_a_license_is_refused(federation):
+    (federation.root / "alpha/LICENSE").unlink()
+    with pytest.raises(MetaError, match="the wheel carries no license file"):
+        build.build(federation.workspace, federation.workspace.get("alpha"))

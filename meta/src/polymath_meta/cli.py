@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import apicheck, bump, changed, changelog, checks, compat, git, new, release, split, status
-from .build import build
+from .build import build, clean_dist
 from .verify import verify
 from .versions import PARTS
 from .workspace import MetaError, Workspace
@@ -60,8 +60,9 @@ def cmd_changelog(ws: Workspace, args: argparse.Namespace) -> int:
 
 
 def cmd_build(ws: Workspace, args: argparse.Namespace) -> int:
+    dist = args.dist or clean_dist(ws)  # dist/ holds only this build: `twine upload dist/*` is safe
     for package in ws.select(args.packages):
-        artifacts = build(ws, package, args.dist)
+        artifacts = build(ws, package, dist)
         print(f"{package.name}: {artifacts.sdist.name}, {artifacts.wheel.name}")
     return 0
 
