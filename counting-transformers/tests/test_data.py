@@ -111,6 +111,21 @@ def test_stream_draws_fresh_samples_each_step():
     assert not torch.equal(next(stream)["tokens"], next(stream)["tokens"])
 
 
+def test_stream_resumes_after_the_last_batch_drawn():
+    stream = CountingStream(8, seed=1, length=32, regions=3)
+    batches = iter(stream)
+    for _ in range(3):
+        next(batches)
+    position = stream.state_dict()
+    fourth = next(batches)["tokens"]
+    resumed = CountingStream(8, seed=1, length=32, regions=3)
+    resumed.load_state_dict(position)
+    assert torch.equal(next(iter(resumed))["tokens"], fourth)
+    fresh = CountingStream(8, seed=1, length=32, regions=3)
+    fresh.load_state_dict(CountingStream(8, seed=1, length=32, regions=3).state_dict())
+    assert not torch.equal(next(iter(fresh))["tokens"], fourth)  # never drawn: from the start
+
+
 def test_eval_sets_round_trip_through_shards(tmp_path):
     datamodule = CountingDataModule(
         length=24,

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["free_port", "mlflow_server", "mlflow_template_db", "mlflow_uri"]
+__all__ = [
+    "MlflowServer",
+    "free_port",
+    "mlflow_server",
+    "mlflow_server_process",
+    "mlflow_template_db",
+    "mlflow_uri",
+]
 
 SERVER_START_TIMEOUT_S = 90
 
@@ -50,36 +57,58 @@ def mlflow_uri(tmp_path: Path, mlflow_template_db: Path) -> str:
     return f"sqlite:///{database}"
 
 
+class MlflowServer:
+    """A real `mlflow server` on 127.0.0.1 over one SQLite store, which a test may stop and restart
+    (on the same port, with the same store)."""
+
+    def __init__(self, folder: Path, template_db: Path) -> None:
+        self.folder = folder
+        shutil.copyfile(template_db, folder / "mlflow.db")
+        self.port = free_port()
+        self.uri = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable, "-m", "mlflow", "server",
+            "--backend-store-uri", f"sqlite:///{self.folder / 'mlflow.db'}",
+            "--artifacts-destination", str(self.folder / "mlartifacts"),
+            "--serve-artifacts",
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1",
+        ]  # fmt: skip
+        env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
+        env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no background job runner processes
+        log_path = self.folder / "server.log"
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=self.folder, env=env, stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        _wait_for_health(self.uri, self.process, log_path)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            _stop(self.process)
+            self.process = None
+
+
 @pytest.fixture(scope="session")
-def mlflow_server(
+def mlflow_server_process(
     tmp_path_factory: pytest.TempPathFactory, mlflow_template_db: Path
-) -> Iterator[str]:
-    """`http://127.0.0.1:<port>` of a real `mlflow server` shared by the session's tests."""
-    folder = tmp_path_factory.mktemp("mlflow-server")
-    database = folder / "mlflow.db"
-    shutil.copyfile(mlflow_template_db, database)
-    port = free_port()
-    uri = f"http://127.0.0.1:{port}"
-    log_path = folder / "server.log"
-    command = [
-        sys.executable, "-m", "mlflow", "server",
-        "--backend-store-uri", f"sqlite:///{database}",
-        "--artifacts-destination", str(folder / "mlartifacts"),
-        "--serve-artifacts",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-    ]  # fmt: skip
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
-    env["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] = "false"  # no background job runner processes
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
+) -> Iterator[MlflowServer]:
+    """The session's MlflowServer; a test that stops it must start it again."""
+    server = MlflowServer(tmp_path_factory.mktemp("mlflow-server"), mlflow_template_db)
+    server.start()
     try:
-        _wait_for_health(uri, server, log_path)
-        yield uri
+        yield server
     finally:
-        _stop(server)
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(mlflow_server_process: MlflowServer) -> str:
+    """`http://127.0.0.1:<port>` of a real `mlflow server` shared by the session's tests."""
+    return mlflow_server_process.uri
 
 
 def _wait_for_health(uri: str, server: subprocess.Popen, log_path: Path) -> None:

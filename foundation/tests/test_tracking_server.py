@@ -9,6 +9,7 @@ from mlflow import MlflowClient
 
 from polymath.foundation.tracking import (
     create_logger,
+    end_run,
     ensure_reachable,
     log_figure,
     log_run_metadata,
@@ -35,7 +36,7 @@ def test_a_run_logged_to_a_server_reads_back(mlflow_server: str) -> None:
     log_figure(logger, fig, "curve")
     plt.close(fig)
     log_table(logger, [{"depth": 2, "loss": 0.25}], "summary")
-    logger.finalize("success")
+    assert end_run(logger, "FINISHED")
 
     client = MlflowClient(mlflow_server)
     run = client.get_run(logger.run_id)

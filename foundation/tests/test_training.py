@@ -12,7 +12,7 @@ from lightning import seed_everything
 from polymath.foundation import NonFiniteLossError, TrainerConfig, build_trainer, fit
 from polymath.foundation.config import ConfigError
 from polymath.foundation.progress import LineProgressBar
-from polymath.foundation.training import AtomicCheckpointIO
+from polymath.foundation.training import AtomicCheckpointIO, resume_command
 
 pytestmark = pytest.mark.usefixtures("example_site")
 
@@ -152,3 +152,39 @@ def test_killed_fit_resumes_from_its_last_checkpoint(tmp_path, example_site):
     assert int(start[2]) > 0  # the optimizer state (momentum buffers) is restored
     assert "DONE 40" in out
     assert not list(checkpoints.glob(".*.partial"))
+
+
+def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(tmp_path, example_site):
+    script = tmp_path / "fit.py"
+    script.write_text(KILLABLE_FIT)
+    checkpoints = tmp_path / "checkpoints"
+    env = {**os.environ, "PYTHONPATH": str(example_site)}
+    fitting = subprocess.Popen(
+        [sys.executable, str(script), str(checkpoints), "0.05"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        for line in fitting.stdout:
+            if line.startswith("STEP") and int(line.split()[1]) >= 17:
+                break
+        fitting.send_signal(signal.SIGTERM)
+        rest, _ = fitting.communicate(timeout=60)
+    finally:
+        if fitting.poll() is None:
+            os.killpg(fitting.pid, signal.SIGKILL)
+    stopped = next(line for line in rest.splitlines() if line.startswith("stopped at step"))
+    step = int(stopped.split()[3].rstrip(","))
+    saved = torch.load(checkpoints / "last.ckpt", weights_only=True)
+    assert saved["global_step"] == step >= 17  # later than the periodic checkpoint (every 5)
+    assert "preempted (SIGTERM)" in stopped
+    assert stopped.endswith(f"resume with: python {script} {checkpoints} 0.05 trainer.resume=auto")
+    assert "Traceback" not in rest
+
+
+def test_resume_command_replaces_an_earlier_resume_setting():
+    argv = ["/usr/bin/polymath", "run", "pkg", "quick", "trainer.resume=none", "model.lr=0.1"]
+    assert resume_command(argv) == "polymath run pkg quick model.lr=0.1 trainer.resume=auto"

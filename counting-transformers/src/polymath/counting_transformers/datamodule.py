@@ -27,15 +27,30 @@ SHARDS_PER_SET = 8  # at least ranks x workers for the usual settings, so every 
 
 
 class CountingStream(IterableDataset):
-    """An endless stream of freshly drawn batches; each rank and worker draws its own stream."""
+    """An endless stream of freshly drawn batches; each rank and worker draws its own stream.
+
+    ``state_dict`` is the generator's state after the last batch drawn, so a checkpoint holds the
+    stream's position and a resumed run draws the batches the uninterrupted run would have.
+    """
 
     def __init__(self, batch_size: int, seed: int, **task: Any) -> None:
         self.batch_size, self.seed, self.task = batch_size, seed, task
+        self._rng: np.random.Generator | None = None
+        self._resume_from: dict[str, Any] | None = None
 
     def __iter__(self) -> Iterator[dict]:
-        rng = np.random.default_rng(worker_seed(self.seed))
+        self._rng = np.random.default_rng(worker_seed(self.seed))
+        if self._resume_from is not None:
+            self._rng.bit_generator.state = self._resume_from
+            self._resume_from = None
         while True:
-            yield generate(self.batch_size, seed=rng, **self.task).as_batch()
+            yield generate(self.batch_size, seed=self._rng, **self.task).as_batch()
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"bit_generator": None if self._rng is None else self._rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self._resume_from = state["bit_generator"]
 
 
 class CountingDataModule(LightningDataModule):

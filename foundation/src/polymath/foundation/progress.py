@@ -16,7 +16,7 @@ class LineProgressBar(ProgressBar):
         super().__init__()
         self.every = every
         self._enabled = True
-        self._started = 0.0
+        self._started: float | None = None
 
     def disable(self) -> None:
         self._enabled = False
@@ -24,8 +24,11 @@ class LineProgressBar(ProgressBar):
     def enable(self) -> None:
         self._enabled = True
 
-    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
-        self._started = time.perf_counter()
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        """The clock starts with the trainer's first fit or test (a resumed run's test included)."""
+        super().setup(trainer, pl_module, stage)
+        if self._started is None:
+            self._started = time.perf_counter()
 
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
@@ -52,7 +55,7 @@ class LineProgressBar(ProgressBar):
         metrics.pop("v_num", None)
         metrics.update({k: v for k, v in trainer.callback_metrics.items() if k.startswith(prefix)})
         shown = " ".join(f"{k}={_short(v)}" for k, v in metrics.items())
-        elapsed = time.perf_counter() - self._started
+        elapsed = time.perf_counter() - (self._started or time.perf_counter())
         print(
             f"[{elapsed:7.1f}s] epoch {trainer.current_epoch} {what} {shown}".rstrip(), flush=True
         )

@@ -137,12 +137,14 @@ def run_recipe(
         metrics = dict((recipe.experiment or default_experiment)(ctx))
         seconds = time.perf_counter() - started
         ctx.log_metrics({"run/seconds": seconds})
-    except BaseException:
+    except BaseException as error:  # the runner, not Lightning's teardown, ends the MLflow run
         if logger is not None:
-            logger.finalize("FAILED")
+            tracking.end_run(logger, tracking.run_status(error))
+        if isinstance(error, SystemExit) and error.code is None:  # Lightning's SIGTERMException
+            raise SystemExit(143) from error
         raise
     if logger is not None:
-        logger.finalize("FINISHED")
+        tracking.end_run(logger, "FINISHED")
     (workdir / COMPLETED_FILE).touch()
     run_id = logger.run_id if logger is not None else None
     return RunResult(run_id, metrics, uri, seconds, workdir)

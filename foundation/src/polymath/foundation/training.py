@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -14,13 +15,17 @@ from lightning.pytorch.callbacks import ModelCheckpoint, RichProgressBar
 from lightning.pytorch.loggers import Logger
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy, ModelParallelStrategy, Strategy
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 from polymath.foundation.config import ConfigError
+from polymath.foundation.exact_resume import ExactResume
 from polymath.foundation.progress import LineProgressBar
+from polymath.foundation.tracking.resilient import TrackingOutageError
 from polymath.foundation.trainer_config import LIGHTNING_FIELDS, TrainerConfig
 
 __all__ = [
     "AtomicCheckpointIO",
+    "GracefulStop",
     "NonFiniteLossError",
     "NonFiniteLossGuard",
     "TrainerConfig",
@@ -31,6 +36,8 @@ __all__ = [
 ]
 
 LAST_CHECKPOINT = "last.ckpt"
+STALL_CHECK_EVERY = 16
+"""Steps between the collective tracking-outage checks of a distributed fit."""
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -65,6 +72,59 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         os.replace(partial, path)
 
 
+class GracefulStop(Callback):
+    """Preemption (SIGTERM) or a tracking outage: save the last checkpoint, say how to resume, stop.
+
+    Lightning turns SIGTERM into an exception at the end of the current step; a logger that cannot
+    reach its store for longer than its patience raises one. Either way no finished step is lost.
+    """
+
+    def __init__(self, checkpoint_dir: str | None) -> None:
+        self.checkpoint_dir = checkpoint_dir
+
+    def on_train_batch_end(
+        self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        if trainer.world_size > 1 and trainer.global_step % STALL_CHECK_EVERY:
+            return
+        error = _tracking_outage(trainer)
+        if trainer.world_size > 1:
+            if trainer.strategy.reduce_boolean_decision(error is not None, all=False):
+                raise error or TrackingOutageError("the tracking store on rank 0 stopped answering")
+        elif error is not None:
+            raise error
+
+    def on_exception(
+        self, trainer: Trainer, pl_module: LightningModule, exception: BaseException
+    ) -> None:
+        if not isinstance(exception, (SIGTERMException, TrackingOutageError)):
+            return
+        reason = (
+            "preempted (SIGTERM)" if isinstance(exception, SIGTERMException) else "tracking outage"
+        )
+        saved = ""
+        if self.checkpoint_dir:
+            path = Path(self.checkpoint_dir) / LAST_CHECKPOINT
+            trainer.save_checkpoint(path)
+            saved = f"; checkpoint {path}"
+        if trainer.global_rank == 0:
+            print(
+                f"stopped at step {trainer.global_step}, {reason}{saved}; resume with: "
+                f"{resume_command()}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+
+def resume_command(argv: Sequence[str] | None = None) -> str:
+    """This process's command line with ``trainer.resume=auto`` (the way to continue the run)."""
+    argv = list(sys.argv if argv is None else argv)
+    program = Path(argv[0]).name if argv else "polymath"
+    words = ["python", argv[0]] if program.endswith(".py") else [program]
+    words += [word for word in argv[1:] if not word.startswith("trainer.resume=")]
+    return shlex.join([*words, "trainer.resume=auto"])
+
+
 def build_trainer(
     config: TrainerConfig | Mapping[str, Any] | None = None,
     logger: Logger | bool = False,
@@ -74,7 +134,12 @@ def build_trainer(
     config = TrainerConfig.from_mapping(config)
     if config.threads is not None:
         torch.set_num_threads(config.threads)
-    all_callbacks: list[Callback] = [NonFiniteLossGuard(), *callbacks]
+    all_callbacks: list[Callback] = [
+        NonFiniteLossGuard(),
+        ExactResume(),
+        GracefulStop(config.checkpoint_dir),
+        *callbacks,
+    ]
     if config.checkpoint_dir:
         all_callbacks.append(_checkpointing(config))
     progress = _progress_bar(config.progress)
@@ -130,13 +195,25 @@ def shutdown_distributed() -> None:
 def _checkpointing(config: TrainerConfig) -> ModelCheckpoint:
     return ModelCheckpoint(
         dirpath=config.checkpoint_dir,
-        filename="best-{step}" if config.monitor else "step-{step}",
+        filename="best-step{step:06d}" if config.monitor else "step{step:06d}",
+        auto_insert_metric_name=False,
         monitor=config.monitor,
         mode=config.mode,
         save_top_k=1,
         save_last=True,
         every_n_train_steps=config.checkpoint_every_n_steps,
     )
+
+
+def _tracking_outage(trainer: Trainer) -> TrackingOutageError | None:
+    for logger in trainer.loggers:
+        check = getattr(logger, "raise_if_stalled", None)
+        if check is not None:
+            try:
+                check()
+            except TrackingOutageError as error:
+                return error
+    return None
 
 
 def _strategy(config: TrainerConfig) -> str | Strategy:

@@ -13,6 +13,8 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 ARTIFACT_DIR_NAME = "mlartifacts"
 _SQLITE_PREFIX = "sqlite:///"
 _REMOTE_SCHEMES = ("http", "https", "databricks")
+KNOWN_SCHEMES = ("sqlite", "postgresql", "mysql", "mssql", "http", "https", "databricks", "file")
+"""Tracking stores MLflow opens (database dialects may carry a driver: `postgresql+psycopg2`)."""
 
 
 class TrackingUnavailableError(RuntimeError):
@@ -42,7 +44,7 @@ def default_artifact_location(tracking_uri: str) -> str | None:
     scheme = _scheme(tracking_uri)
     if scheme in _REMOTE_SCHEMES:
         return None
-    database = _sqlite_path(tracking_uri)
+    database = sqlite_path(tracking_uri)
     root = database.parent if database is not None else Path.cwd()
     return (root / ARTIFACT_DIR_NAME).resolve().as_uri()
 
@@ -50,14 +52,31 @@ def default_artifact_location(tracking_uri: str) -> str | None:
 def ensure_reachable(tracking_uri: str, timeout: float = 5.0) -> None:
     """Raise TrackingUnavailableError (one line) unless the store can be used right now.
 
-    http(s): the server must answer `/health` (or the experiments search endpoint).
-    sqlite: the database's folder must exist and be writable. Other schemes are left to MLflow.
+    The scheme must be one MLflow knows. http(s): the server must answer `/health` (or the
+    experiments search endpoint). sqlite: the database's folder must exist and be writable, and the
+    store is created (under a lock) or opened, so a file that is not a database is named here.
+    Other databases are left to MLflow.
     """
+    check_scheme(tracking_uri)
     scheme = _scheme(tracking_uri)
     if scheme in ("http", "https"):
         _check_server(tracking_uri.rstrip("/"), timeout)
     elif scheme == "sqlite":
+        from polymath.foundation.tracking.store import prepare_store
+
         _check_sqlite(tracking_uri)
+        prepare_store(tracking_uri)
+
+
+def check_scheme(tracking_uri: str) -> None:
+    """Raise TrackingUnavailableError (one line) unless MLflow has a store for the URI's scheme."""
+    scheme = _scheme(tracking_uri).split("+", 1)[0]
+    if scheme not in KNOWN_SCHEMES:
+        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        raise TrackingUnavailableError(
+            f"tracking URI {tracking_uri!r} has {shown}; use sqlite:///path/to/mlflow.db, "
+            f"http(s)://host:port or another of {', '.join(KNOWN_SCHEMES)}"
+        )
 
 
 def _check_server(base: str, timeout: float) -> None:
@@ -93,7 +112,7 @@ def _auth_headers() -> dict[str, str]:
 
 
 def _check_sqlite(tracking_uri: str) -> None:
-    database = _sqlite_path(tracking_uri)
+    database = sqlite_path(tracking_uri)
     if database is None:
         return
     folder = database.parent
@@ -115,7 +134,7 @@ def _scheme(tracking_uri: str) -> str:
     return urlsplit(tracking_uri).scheme.lower()
 
 
-def _sqlite_path(tracking_uri: str) -> Path | None:
+def sqlite_path(tracking_uri: str) -> Path | None:
     """The database file of a SQLite URI; None for other schemes and in-memory databases."""
     if not tracking_uri.startswith(_SQLITE_PREFIX):
         return None
@@ -126,7 +145,7 @@ def _sqlite_path(tracking_uri: str) -> Path | None:
 
 
 def _absolute_sqlite(tracking_uri: str) -> str:
-    database = _sqlite_path(tracking_uri)
+    database = sqlite_path(tracking_uri)
     if database is None or database.is_absolute():
         return tracking_uri
     query = tracking_uri[len(_SQLITE_PREFIX) :].partition("?")[1:]

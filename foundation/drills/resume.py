@@ -1,0 +1,144 @@
+"""Drill: kill counting-transformers runs at random moments, resume them, compare with a whole run.
+
+    python foundation/drills/resume.py [--cycles 20] [--budget-s 1500] [--seed 0]
+
+One uninterrupted `smoke` run (deterministic, one thread) gives the reference metrics and the
+duration T from the trainer's start (Lightning's "GPU available" line) to the process's end. Each
+cycle starts the same run in a fresh folder, SIGKILLs it at a moment drawn uniformly in [0, T]
+after its trainer starts (training, validation, test or report), then reruns it with
+`trainer.resume=auto` until it completes. A cycle passes when the completed run's final metrics
+equal the reference bitwise and no (metric, step) appears more often in its MLflow history than
+in the reference's (Lightning itself logs `epoch` twice at a step that validates).
+
+Prints one line per cycle and the figures; exits 1 unless every cycle run passed. Stops starting
+cycles when the time budget is spent (and says how many ran).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _runs import (
+    PACKAGE,
+    completed_run_id,
+    final_metrics,
+    fresh_folder,
+    kill,
+    migrated_store,
+    repeated_steps,
+    start,
+)
+
+RECIPE = "smoke"
+OVERRIDES = (
+    "trainer.max_steps=100",
+    "trainer.checkpoint_every_n_steps=7",
+    "trainer.deterministic=true",
+    "trainer.threads=1",
+    "trainer.progress=plain",
+)
+RUN_TIMEOUT_S = 600
+TRAINER_STARTED = "GPU available"
+
+
+def wait_for_trainer(folder: Path, process) -> float:
+    """Until the run has built its trainer; returns that moment (time.monotonic)."""
+    log = folder / "log.txt"
+    while TRAINER_STARTED not in log.read_text(errors="replace"):
+        if process.poll() is not None:
+            raise RuntimeError(f"run in {folder} ended before its trainer started: see {log}")
+        time.sleep(0.05)
+    return time.monotonic()
+
+
+def run_to_end(folder: Path, resume: bool) -> float:
+    """Runs to its end; returns the seconds from the trainer's start to the process's end."""
+    extra = ("trainer.resume=auto",) if resume else ()
+    process = start(folder, PACKAGE, RECIPE, *OVERRIDES, *extra)
+    trainer_started = wait_for_trainer(folder, process)
+    if process.wait(timeout=RUN_TIMEOUT_S) != 0:
+        raise RuntimeError(f"run in {folder} exited with {process.returncode}: see log.txt")
+    return time.monotonic() - trainer_started
+
+
+def checkpoint_step(folder: Path) -> str:
+    """The step of the killed run's last checkpoint ("the start" when it left none)."""
+    found = list((folder / "polymath_runs").glob(f"{PACKAGE}/{RECIPE}/*/checkpoints/last.ckpt"))
+    if not found:
+        return "the start"
+    return f"step {torch.load(found[0], weights_only=True)['global_step']}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cycles", type=int, default=20)
+    parser.add_argument("--budget-s", type=float, default=1500.0)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    began = time.monotonic()
+    root = Path(tempfile.mkdtemp(prefix="polymath-drill-resume-"))
+    store = migrated_store()
+
+    reference_folder = fresh_folder(root, "uninterrupted", store)
+    duration = run_to_end(reference_folder, resume=False)
+    uri = f"sqlite:///{reference_folder}/mlflow.db"
+    reference_id = completed_run_id(reference_folder, RECIPE)
+    reference = final_metrics(uri, reference_id)
+    reference_repeats = repeated_steps(uri, reference_id)
+    print(
+        f"uninterrupted run: {duration:.1f} s from its trainer's start, {len(reference)} final "
+        f"metrics, {reference_repeats} (metric, step) pairs logged twice by Lightning",
+        flush=True,
+    )
+
+    passed = ran = 0
+    for cycle in range(args.cycles):
+        if time.monotonic() - began > args.budget_s:
+            break
+        folder = fresh_folder(root, f"cycle-{cycle:02d}", store)
+        delay = rng.uniform(0.0, 1.0) * duration
+        process = start(folder, PACKAGE, RECIPE, *OVERRIDES)
+        wait_for_trainer(folder, process)
+        time.sleep(delay)
+        finished_first = process.poll() is not None
+        kill(process)
+        resumed_from = checkpoint_step(folder)
+        run_to_end(folder, resume=True)
+        uri = f"sqlite:///{folder}/mlflow.db"
+        run_id = completed_run_id(folder, RECIPE)
+        metrics = final_metrics(uri, run_id)
+        different = sorted(key for key in reference if metrics.get(key) != reference[key])
+        repeats = repeated_steps(uri, run_id) - reference_repeats
+        ok = not different and repeats == 0 and metrics.keys() == reference.keys()
+        passed += ok
+        ran += 1
+        print(
+            f"cycle {cycle:2d}: killed {delay:4.1f} s after its trainer started"
+            f"{' (it had ended)' if finished_first else ''}, resumed from {resumed_from}"
+            f", {'same metrics' if not different else 'DIFFERENT: ' + ', '.join(different)}"
+            f", {repeats} repeated steps",
+            flush=True,
+        )
+    print(
+        f"resume drill: {passed} of {ran} killed-and-resumed runs ended at the uninterrupted "
+        f"run's metrics with no MLflow step twice ({time.monotonic() - began:.0f} s; folders "
+        f"in {root})"
+    )
+    if ran < args.cycles:
+        print(
+            f"resume drill: the {args.budget_s:.0f} s budget allowed {ran} of {args.cycles} cycles"
+        )
+    return 0 if passed == ran and ran > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

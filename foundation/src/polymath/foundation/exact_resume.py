@@ -1,0 +1,183 @@
+"""Exact resume: the checkpoint holds where every training stream stood and the random states.
+
+A training stream is resumable when its dataset has ``state_dict()`` and ``load_state_dict(state)``
+(the infinite generators of the packages, foundation's shard readers). Lightning fetches one batch
+ahead of the batch it trains on, so the dataset's state is recorded as each batch is made and
+adopted only when the trainer takes that batch: a checkpoint at step k resumes with batch k + 1.
+Lightning's own stateful-dataloader hooks are not used: when ``configure_optimizers`` reads
+``trainer.estimated_stepping_batches`` the loader is set up, and a batch drawn, before the checkpoint
+is restored, and the saved states are silently skipped (Lightning issue #20550). Here the batch
+drawn ahead is discarded and drawn again once the streams are restored, so a resumable dataset's
+``__iter__`` must start from its loaded state, or from its beginning.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import torch
+from lightning import Callback, LightningModule, Trainer
+from lightning.pytorch.utilities import rank_zero_warn
+from torch.utils.data import DataLoader
+
+
+def is_resumable(dataset: Any) -> bool:
+    """Whether the dataset can report and restore its position."""
+    return callable(getattr(dataset, "state_dict", None)) and callable(
+        getattr(dataset, "load_state_dict", None)
+    )
+
+
+class _RecordingCollate:
+    """The loader's collate function, recording the dataset's state after each batch it makes."""
+
+    def __init__(self, collate: Callable[[Any], Any], dataset: Any) -> None:
+        self.collate, self.dataset = collate, dataset
+        self.made: deque[Any] = deque()
+
+    def __call__(self, samples: Any) -> Any:
+        batch = self.collate(samples)
+        self.made.append(self.dataset.state_dict())
+        return batch
+
+
+class _Stream:
+    """One training DataLoader whose dataset is resumable."""
+
+    def __init__(self, loader: DataLoader) -> None:
+        self.loader = loader
+        self.position: Any = None
+        collate = loader.collate_fn
+        if isinstance(collate, _RecordingCollate):  # a second fit with the same loader
+            collate = collate.collate
+        self.recorder = _RecordingCollate(collate, loader.dataset)
+        loader.collate_fn = self.recorder
+
+    def take(self) -> None:
+        """The trainer takes the oldest batch made: the stream now stands after it."""
+        if self.recorder.made:
+            self.position = self.recorder.made.popleft()
+
+    def restore(self, position: Any) -> None:
+        if position is not None:
+            self.loader.dataset.load_state_dict(position)
+        self.position = position
+        self.recorder.made.clear()
+
+
+class ExactResume(Callback):
+    """Saves each training stream's position and the random generators' states in checkpoints.
+
+    Restored when a fit resumes, so that a run killed at any step and resumed ends where an
+    uninterrupted run ends (bitwise on CPU with ``deterministic=True``). Streams read by DataLoader
+    workers cannot report their position to the main process: they restart, with a warning.
+    """
+
+    def __init__(self) -> None:
+        self._streams: list[_Stream] = []
+        self._trainer: Trainer | None = None
+        self._loaded: dict[str, Any] | None = None
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._trainer = trainer
+        self._streams = []
+        for loader in _loaders(trainer.train_dataloader):
+            if not is_resumable(getattr(loader, "dataset", None)):
+                continue
+            if loader.num_workers > 0:
+                rank_zero_warn(
+                    "a resumable training stream read by DataLoader workers restarts on resume; "
+                    "use num_workers=0 for an exact resume"
+                )
+                continue
+            self._streams.append(_Stream(loader))
+        mine = self._mine(trainer.global_rank)
+        if mine is not None:
+            self._restore_streams(mine["streams"])
+        rng = mine["rng"] if mine is not None else _rng_states()
+        fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
+        if self._streams and fetcher is not None:
+            # Lightning drew a batch ahead before the streams were tracked and restored
+            iter(fetcher)
+        _set_rng_states(rng)  # last: a new DataLoader iterator draws its base seed from torch
+
+    def on_train_batch_start(
+        self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
+    ) -> None:
+        for stream in self._streams:
+            stream.take()
+
+    def state_dict(self) -> dict[str, Any]:
+        mine = {"streams": [stream.position for stream in self._streams], "rng": _rng_states()}
+        return {"ranks": _gather(mine, self._trainer)}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self._loaded = state_dict
+
+    def _mine(self, rank: int) -> dict[str, Any] | None:
+        """This rank's saved state, once, after a resume."""
+        loaded, self._loaded = self._loaded, None
+        if loaded is None:
+            return None
+        if rank >= len(loaded["ranks"]):
+            rank_zero_warn(
+                f"the checkpoint holds the training state of {len(loaded['ranks'])} processes, not "
+                f"of rank {rank}: its streams and random generators restart"
+            )
+            return None
+        return loaded["ranks"][rank]
+
+    def _restore_streams(self, positions: list[Any]) -> None:
+        if len(positions) != len(self._streams):
+            rank_zero_warn(
+                f"the checkpoint holds {len(positions)} training stream position(s) but the fit "
+                f"has {len(self._streams)} resumable stream(s): the streams restart"
+            )
+            return
+        for stream, position in zip(self._streams, positions, strict=True):
+            stream.restore(position)
+
+
+def _loaders(iterables: Any) -> Iterator[Any]:
+    if isinstance(iterables, dict):
+        iterables = list(iterables.values())
+    if isinstance(iterables, (list, tuple)):
+        for item in iterables:
+            yield from _loaders(item)
+    elif iterables is not None:
+        yield iterables
+
+
+def _gather(mine: dict[str, Any], trainer: Trainer | None) -> list[dict[str, Any]]:
+    """Every rank's state, on every rank (the checkpoint is written by rank zero alone)."""
+    if trainer is None or trainer.world_size == 1 or not torch.distributed.is_initialized():
+        return [mine]
+    gathered: list[Any] = [None] * trainer.world_size
+    torch.distributed.all_gather_object(gathered, mine)
+    return gathered
+
+
+def _rng_states() -> dict[str, Any]:
+    """Plain types and tensors only: Lightning loads checkpoints with ``weights_only=True``."""
+    kind, keys, position, has_gauss, cached = np.random.get_state()
+    states: dict[str, Any] = {
+        "torch": torch.get_rng_state(),
+        "numpy": [kind, keys.tolist(), int(position), int(has_gauss), float(cached)],
+        "python": random.getstate(),
+    }
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _set_rng_states(states: dict[str, Any]) -> None:
+    torch.set_rng_state(states["torch"])
+    kind, keys, position, has_gauss, cached = states["numpy"]
+    np.random.set_state((kind, np.asarray(keys, dtype=np.uint32), position, has_gauss, cached))
+    random.setstate(states["python"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
