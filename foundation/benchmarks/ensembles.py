@@ -17,9 +17,9 @@ load. Defaults are cwola-streams' network (60 members, 3 x 256, dropout 0.2) at 
 
 On a CPU, glibc's malloc hands every block above its mmap threshold (at most 32 MB) back to the
 system when it is freed, so each fresh activation of a large ensemble costs page faults, which the
-loop's small tensors never pay. ``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736`` (or
-jemalloc/tcmalloc through ``LD_PRELOAD``) keeps freed memory for reuse; the output says which
-allocator settings were in effect.
+loop's small tensors never pay. ``--retain-freed-memory`` (``retain_freed_memory()``), the variables
+``MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736`` or jemalloc/tcmalloc through ``LD_PRELOAD``
+keep freed memory for reuse; the output says which allocator settings were in effect.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ import torch
 from torch import Tensor, nn
 from torch.func import functional_call, stack_module_state, vmap
 
-from polymath.foundation.ensembles import EnsembleMLP
+from polymath.foundation.ensembles import EnsembleMLP, retain_freed_memory
 
 Step = Callable[[Tensor, Tensor], None]
 
@@ -117,7 +117,11 @@ def main() -> None:
         "--threads", type=int, default=None, help="torch threads (default: torch's)"
     )
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--retain-freed-memory", action="store_true", help="call retain_freed_memory() first"
+    )
     args = parser.parse_args()
+    retained = args.retain_freed_memory and retain_freed_memory()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -159,10 +163,9 @@ def main() -> None:
         f"batch {args.batch}, Adam; median of {args.repeats} x {args.steps} steps"
     )
     tunables = [f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_")]
-    preload = os.environ.get("LD_PRELOAD")
-    print(
-        f"allocator: {' '.join(tunables + ([f'LD_PRELOAD={preload}'] if preload else [])) or 'glibc defaults'}"
-    )
+    preload = [f"LD_PRELOAD={os.environ['LD_PRELOAD']}"] if "LD_PRELOAD" in os.environ else []
+    retain = ["retain_freed_memory()"] if retained else []
+    print(f"allocator: {' '.join(tunables + preload + retain) or 'glibc defaults'}")
     fastest = min(per_step, key=per_step.get)
     for name, step_time in per_step.items():
         print(

@@ -1,5 +1,8 @@
 """Batched ensembles in plain torch: members reproducible alone, batched = loop, stopping, metrics."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 from torchmetrics.classification import BinaryAUROC
@@ -101,7 +104,9 @@ def test_bad_arguments_and_inputs_are_named():
         EnsembleMLP(2, 3, activation="sigmoid")
     with pytest.raises(ValueError, match="must be >= 1"):
         EnsembleMLP(0, 3)
-    with pytest.raises(ValueError, match=r"expects inputs \(batch, 3\) or \(2, batch, 3\), got \(5, 4\)"):
+    with pytest.raises(
+        ValueError, match=r"expects inputs \(batch, 3\) or \(2, batch, 3\), got \(5, 4\)"
+    ):
         EnsembleMLP(2, 3)(torch.randn(5, 4))
     with pytest.raises(IndexError, match="member 2 out of range"):
         EnsembleMLP(2, 3).member(2)
@@ -226,3 +231,36 @@ def test_per_member_wraps_a_torchmetrics_metric():
     expected = [_auroc(scores[k], labels) for k in range(4)]
     assert metric.compute().tolist() == pytest.approx(expected, abs=1e-6)
     assert expected[3] > expected[0]
+
+
+RSS_PROBE = """
+import importlib.util, sys, torch
+spec = importlib.util.spec_from_file_location("memory", sys.argv[1])
+memory = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(memory)
+
+def kept_after_free():
+    pages = lambda: int(open("/proc/self/statm").read().split()[1])
+    before = pages()
+    block = torch.ones(32 * 2**20)  # 128 MB, written
+    del block
+    return (pages() - before) * 4096 / 2**20
+
+print(kept_after_free(), memory.retain_freed_memory(), kept_after_free())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc and /proc")
+def test_retain_freed_memory_keeps_large_blocks_for_reuse():
+    from polymath.foundation.ensembles import memory
+
+    result = subprocess.run(
+        [sys.executable, "-c", RSS_PROBE, memory.__file__],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    default_kept, changed, retained_kept = result.stdout.split()
+    assert changed == "True"
+    assert float(default_kept) < 16  # glibc returned the 128 MB block to the system
+    assert float(retained_kept) > 100  # now it is kept for the next activation

@@ -1,8 +1,8 @@
 """Batched ensembles: K small models trained as one, with per-member early stopping and metrics.
 
 Plain torch: ``EnsembleLinear``, ``EnsembleMLP``, ``MemberEarlyStopping``, ``MemberMean``,
-``member_mean``, ``per_member``. Lightning: ``EnsembleModule`` (imported from
-``polymath.foundation.ensembles.lightning``, or lazily from here).
+``member_mean``, ``per_member``; ``retain_freed_memory`` for large ensembles on CPUs.
+Lightning: ``EnsembleModule`` (from ``polymath.foundation.ensembles.lightning``, or lazily from here).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from polymath.foundation.ensembles.layers import EnsembleLinear, EnsembleMLP, member_generator
+from polymath.foundation.ensembles.memory import retain_freed_memory
 from polymath.foundation.ensembles.metrics import MemberMean, member_mean, per_member
 from polymath.foundation.ensembles.stopping import MemberEarlyStopping
 
@@ -22,6 +23,7 @@ __all__ = [
     "member_generator",
     "member_mean",
     "per_member",
+    "retain_freed_memory",
 ]
 
 
