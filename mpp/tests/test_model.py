@@ -143,3 +143,14 @@ def test_bad_inputs_are_named():
         model(torch.randn(1, 2, 1, 24, 32), torch.tensor([0]))
     with pytest.raises(ValueError, match="beyond this model's 12 slots"):
         model(torch.randn(1, 2, 1, 32, 32), torch.tensor([12]))
+
+
+def test_residual_form_adds_the_decoded_change_to_the_last_frame():
+    reference = tiny()
+    residual = tiny(residual=True)
+    residual.load_state_dict(reference.state_dict())
+    x, fields = torch.randn(2, 3, 2, 32, 32), torch.tensor([0, 1])
+    mean = x.mean(dim=(1, 3, 4))[..., None, None]
+    std = x.std(dim=(1, 3, 4))[..., None, None] + 1e-7
+    change = (reference(x, fields) - mean) / std
+    torch.testing.assert_close(residual(x, fields), x[:, -1] + change * std, atol=1e-5, rtol=1e-5)

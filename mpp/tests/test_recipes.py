@@ -35,12 +35,12 @@ def in_tmp(tmp_path, monkeypatch):
 def test_package_is_registered_with_its_recipes():
     package = get_package("mpp")
     assert package is PACKAGE
-    assert {"smoke", "quick", "paper", "transfer", "single-vs-multi"} <= set(package.recipes)
+    assert {"smoke", "quick", "paper", "transfer", "single-vs-multi"} <= set(package.recipe_names)
 
 
-@pytest.mark.parametrize("name", sorted(PACKAGE.recipes))
+@pytest.mark.parametrize("name", PACKAGE.recipe_names)
 def test_every_recipe_builds_its_module_and_datamodule(name):
-    config = PACKAGE.recipes[name].config
+    config = PACKAGE.recipe(name).config
     MPPDataModule(**config["data"])  # simulates nothing until prepare_data
     model = dict(config["model"])
     if model.get("size") == "B":
@@ -89,3 +89,26 @@ def test_transfer_experiment_appends_the_new_field(in_tmp):
         result.metrics
     )
     assert (result.workdir / "pretrained.pt").is_file()
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        (
+            "data.history=8",
+            "has 8 frames per trajectory, too few for 8 history frames plus a target",
+        ),
+        ("data.datasets=[swe, ocean]", "unknown dataset 'ocean'"),
+    ],
+)
+def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, override, message):
+    from polymath.foundation.cli import main
+
+    assert (
+        main(["run", "mpp", "smoke", override, "--tracking-uri", f"sqlite:///{in_tmp}/mlflow.db"])
+        == 1
+    )
+    errors = [
+        line for line in capsys.readouterr().err.splitlines() if line.startswith("polymath: error:")
+    ]
+    assert len(errors) == 1 and message in errors[0]

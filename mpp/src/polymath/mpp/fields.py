@@ -31,7 +31,7 @@ REFERENCE_N_STATES = 12
 def field_slots(system: str) -> list[int]:
     """The embedding slots of a system's fields (``compNS`` -> [6, 7, 8, 9])."""
     if system not in SYSTEM_FIELDS:
-        raise KeyError(f"unknown system {system!r} (known: {', '.join(SYSTEM_FIELDS)})")
+        raise ValueError(f"unknown system {system!r} (known: {', '.join(SYSTEM_FIELDS)})")
     start = 0
     for name, fields in SYSTEM_FIELDS.items():
         if name == system:
@@ -81,5 +81,5 @@ DATASETS: dict[str, DatasetSpec] = {
 
 def get_dataset(name: str) -> DatasetSpec:
     if name not in DATASETS:
-        raise KeyError(f"unknown dataset {name!r} (known: {', '.join(DATASETS)})")
+        raise ValueError(f"unknown dataset {name!r} (known: {', '.join(DATASETS)})")
     return DATASETS[name]

@@ -102,6 +102,11 @@ class AViT(SavableModel):
     ``drop_path`` 0.2 is the value the released weights were trained with (the reference's config
     said 0.1 but never passed it on). ``bias_max_distance`` 32 likewise reproduces the reference's
     relative-position buckets, which ignore the 128 it configures.
+
+    ``residual`` (not in the reference, which predicts the next state itself) adds the decoded
+    output to the last history frame. It helps at small scale: at 32x32 a frame is only 2x2 tokens,
+    too few to carry its detail through the network, so the reference form cannot even reproduce
+    the last frame.
     """
 
     def __init__(
@@ -114,8 +119,10 @@ class AViT(SavableModel):
         drop_path: float = 0.2,
         layer_scale: float = 1e-6,
         bias_max_distance: int = 32,
+        residual: bool = False,
     ) -> None:
         super().__init__()
+        self.residual = residual
         preset = dict(PRESETS[size]) if size is not None else {}
         for key, value in (("embed_dim", embed_dim), ("num_heads", num_heads), ("depth", depth)):
             if value is not None:
@@ -167,6 +174,8 @@ class AViT(SavableModel):
         # The decoder works frame by frame and only the last frame is returned, so decoding the
         # last one alone gives the reference's output at 1/T of its cost.
         y = self.head(self.decoder(x[:, -1]), fields)
+        if self.residual:
+            return history[:, -1] + y * std[:, 0]
         return y * std[:, 0] + mean[:, 0]
 
     @torch.no_grad()

@@ -44,6 +44,7 @@ class MPPModule(L.LightningModule):
         n_states: int = REFERENCE_N_STATES,
         drop_path: float = 0.2,
         bias_max_distance: int = 32,
+        residual: bool = False,
         lr: float = 1e-3,
         weight_decay: float = 1e-3,
         warmup_steps: int = 1000,
@@ -69,6 +70,7 @@ class MPPModule(L.LightningModule):
                 n_states=n_states,
                 drop_path=drop_path,
                 bias_max_distance=bias_max_distance,
+                residual=residual,
             )
         self._metrics: dict[str, dict[str, NormalizedRMSE]] = {}
 

@@ -103,3 +103,32 @@ def _simulate_into(
     else:
         write_pdebench(trajectories, spec, partial / pdebench_filename(spec, resolution))
     partial.rename(folder)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """``python -m polymath.mpp.data.generate``: simulate data sets at scale, once, into a cache."""
+    import argparse
+
+    from polymath.mpp.fields import DATASETS
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument(
+        "--datasets",
+        nargs="+",
+        default=["swe", "diffre2d", "incompNS", "cns_m0.1", "cns_m1.0"],
+        choices=sorted(DATASETS),
+    )
+    parser.add_argument("--trajectories", type=int, default=100)
+    parser.add_argument("--resolution", type=int, default=64)
+    parser.add_argument("--frames", type=int, default=21)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cache-dir", default="mpp_data")
+    args = parser.parse_args(argv)
+    view = generate(
+        args.cache_dir, args.datasets, args.trajectories, args.resolution, args.frames, args.seed
+    )
+    print(f"data in {view} (point MPPDataModule's root there)")
+
+
+if __name__ == "__main__":
+    main()

@@ -27,7 +27,7 @@ def simulate(
 ) -> Trajectories:
     """Simulates ``n_trajectories`` of a dataset at ``resolution``², ``n_frames`` frames each."""
     if dataset not in SIMULATORS:
-        raise KeyError(f"no simulator for {dataset!r} (known: {', '.join(SIMULATORS)})")
+        raise ValueError(f"no simulator for {dataset!r} (known: {', '.join(SIMULATORS)})")
     return SIMULATORS[dataset](
         n_trajectories=n_trajectories, resolution=resolution, n_frames=n_frames, seed=seed
     )

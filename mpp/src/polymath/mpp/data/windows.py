@@ -51,7 +51,7 @@ class WindowDataset(Dataset):
 
     Items are dicts: ``x`` (history, fields, H, W), ``y`` (fields, H, W), ``fields`` (the fields'
     embedding slots), ``bcs`` (1 where an axis is periodic, order x then y), ``dataset`` (its index
-    in the mixture) and ``trajectory``.
+    in the mixture), ``trajectory`` and ``index`` (the window's).
     """
 
     def __init__(
@@ -128,4 +128,5 @@ class WindowDataset(Dataset):
             "bcs": self.bcs,
             "dataset": self.dataset_index,
             "trajectory": position,
+            "index": index,
         }
