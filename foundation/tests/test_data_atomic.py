@@ -14,6 +14,7 @@ import pytest
 from data_helpers import labels_of, set_folder, snapshot, vector_samples, write_vector_shards
 
 from polymath.foundation.data import shard_dataset, write_shards
+from polymath.foundation.data.shardset import write_lock
 
 
 def failing_after(count):
@@ -116,3 +117,10 @@ def test_the_corruption_drill_names_every_damage_and_survives_every_kill(capsys)
     assert drill.main(["--corruptions", "9", "--kills", "3", "--seed", "1"]) == 0
     printed = capsys.readouterr().out
     assert "corruptions: 9 of 9 named" in printed and "kills: 3 of 3 left" in printed
+
+
+def test_a_second_writer_to_the_same_folder_is_refused(tmp_path):
+    write_vector_shards(tmp_path, count=4)
+    with write_lock(tmp_path), pytest.raises(BlockingIOError, match=f"writing to {tmp_path}"):
+        write_vector_shards(tmp_path, count=4, overwrite=True)
+    assert sorted(labels_of(shard_dataset(tmp_path))) == list(range(4))

@@ -88,6 +88,13 @@ def test_the_loader_takes_batches_from_workers_in_turn():
     assert round_robin(99, [5, 2, 4]) == ([5, 2, 4], 0)
 
 
+def test_an_iteration_that_gave_nothing_does_not_count_as_an_epoch(shards):
+    reference = [labels(batch) for batch in loader(shards, 0)]
+    again = loader(shards, 0)
+    iter(again)  # Lightning may create an iterator, then another before the first batch
+    assert [labels(batch) for batch in again] == reference
+
+
 def test_a_state_for_other_settings_is_named(shards):
     first = loader(shards, 0)
     next(iter(first))

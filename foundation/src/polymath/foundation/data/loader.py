@@ -33,12 +33,15 @@ class ShardLoader(DataLoader):
         self._epoch = 0
         self._skip = 0
         self._position: list[int] | None = None
+        self._started: list[int] | None = None
         self._last_iterator: Iterator[Any] | None = None
 
     def __iter__(self) -> Iterator[Any]:
+        if self._position is not None and self._position == self._started:
+            self._epoch, self._skip = self._position  # an epoch that gave nothing starts over
         dataset = self.dataset
         dataset.epoch, dataset.skip_batches, dataset.report_errors = self._epoch, self._skip, True
-        self._position = [self._epoch, self._skip]
+        self._position, self._started = [self._epoch, self._skip], [self._epoch, self._skip]
         self._epoch, self._skip = self._epoch + 1, 0
         self._last_iterator = super().__iter__()
         return self._counted(self._last_iterator, self._position)

@@ -342,7 +342,10 @@ def shard_dataset(
     DataLoader worker; fewer shards than ranks x workers is a ValueError, unless `resampled=True`,
     where each worker draws shards with replacement and a rank yields exactly `epoch_length`
     samples per epoch. `shuffle` > 0 shuffles each worker's shard order and a sample buffer of
-    that size, seeded by (`seed`, rank, worker, epoch). `verify` checks local shards' sha256
+    that size (yielding from 100 samples on), seeded by (`seed`, rank, worker, epoch). Members
+    decode by extension through the decoder registry (`register_decoder`); chunked sets come
+    back sample by sample. Wrap the dataset in a ShardLoader for exact resume and one-line
+    worker errors. `verify` checks local shards' sha256
     against the manifest before reading them (once per worker while a file's size and mtime stay
     the same); http/pipe shards are hashed while streamed and a mismatch raises at the end of the
     shard, after its samples were yielded. `on_corrupt="warn"` skips a bad shard with a warning
