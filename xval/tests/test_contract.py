@@ -32,21 +32,18 @@ def test_smoke_runs_through_the_cli(in_tmp):
 
 
 @pytest.mark.parametrize(
-    ("override", "message"),
+    ("override", "names"),
     [
-        (
-            "data.encoding=p100",
-            "unknown encoding 'p100' (choose one of: xval, p10, p1000, b1999, fp15)",
-        ),
-        ("data.task=chess", "unknown task 'chess'"),
+        ("data.encoding=p100", ["'p100'", "xval, p10, p1000, b1999, fp15"]),
+        ("data.task=chess", ["'chess'", "planets", "arithmetic"]),
     ],
 )
-def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, monkeypatch, override, message):
+def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, monkeypatch, override, names):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{in_tmp / 'mlflow.db'}")
     assert main(["run", "xval", "smoke", override]) == 1
     error = capsys.readouterr().err.strip().splitlines()
     assert error[-1].startswith("polymath: error: ")
-    assert message in error[-1]
+    assert all(name in error[-1] for name in names)
 
 
 @pytest.mark.parametrize("name", ["smoke", "quick", "encodings", "paper"])

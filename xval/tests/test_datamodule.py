@@ -93,3 +93,23 @@ def test_a_short_fit_lowers_the_loss_and_tests_in_and_out_of_distribution(in_tmp
         np.isfinite(module.results["test/ood"]["mse"])
         or module.results["test/ood"]["invalid"] == 1.0
     )
+
+
+def test_init_from_a_saved_model_keeps_its_tokenizer_and_weights(in_tmp):
+    datamodule = prepared("p1000")
+    module = NumformerModule(d_model=16, n_heads=2, n_layers=1, context=32)
+    trainer = Trainer(
+        max_steps=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+    )
+    trainer.fit(module, datamodule=datamodule)
+    path = module.model.save(in_tmp / "model.pt")
+    again = NumformerModule(d_model=16, n_heads=2, n_layers=1, context=32, init_from=str(path))
+    assert again.tokenizer.encoding == "p1000"
+    assert again.model.number_head is None
+    for a, b in zip(again.model.parameters(), module.model.parameters(), strict=True):
+        torch.testing.assert_close(a, b)

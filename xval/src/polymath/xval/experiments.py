@@ -92,7 +92,11 @@ def compare_encodings(
                     metrics[f"{task_name}/{encoding}/{metric}"] = float(row[metric])
         if sweep is not None:
             figure = plots.continuity(
-                sweep.inputs, sweep.truth, curves, f"a in a × {continuity_operand}"
+                sweep.inputs,
+                sweep.truth,
+                curves,
+                f"a in a × {continuity_operand}",
+                task.get("ood_band"),
             )
             ctx.log_figure(figure, f"continuity_{task_name}")
             plots.plt.close(figure)

@@ -85,7 +85,7 @@ class Numformer(SavableModel):
         x = self.dropout(x + self.position_embedding(torch.arange(length, device=ids.device)))
         mask = None
         if self.causal:
-            mask = nn.Transformer.generate_square_subsequent_mask(length, device=ids.device)
+            mask = torch.ones(length, length, dtype=torch.bool, device=ids.device).triu(1)
         h = self.encoder(x, mask=mask, src_key_padding_mask=padding, is_causal=self.causal)
         numbers = self.number_head(h).squeeze(-1) if self.number_head is not None else None
         return self.token_head(h), numbers

@@ -51,9 +51,7 @@ class NumformerModule(LightningModule):
         self.predictions: dict[str, dict[str, Any]] = {}
         self._outputs: dict[str, list] = {}
         if init_from is not None:
-            from polymath.foundation import load_model
-
-            self.model = load_model(init_from)
+            self.model = _load_model(init_from)
             self.tokenizer = _tokenizer_of(self.model)
         elif vocab_size is not None:
             self.model = self._build(vocab_size, number_head)
@@ -171,6 +169,15 @@ class NumformerModule(LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+
+def _load_model(source: str) -> Numformer:
+    """foundation's ``load_model`` (run ids, URIs, files) once it exists; a saved file until then."""
+    try:
+        from polymath.foundation import load_model
+    except ImportError:
+        return Numformer.load(source)
+    return load_model(source)
 
 
 def _tokenizer_of(model: Numformer) -> NumberTokenizer | None:

@@ -30,10 +30,17 @@ def parity(predictions: Mapping[str, np.ndarray | list], title: str = "") -> plt
 
 
 def continuity(
-    inputs: np.ndarray, truth: np.ndarray, curves: Mapping[str, np.ndarray], label: str
+    inputs: np.ndarray,
+    truth: np.ndarray,
+    curves: Mapping[str, np.ndarray],
+    label: str,
+    band: Sequence[float] | None = None,
 ) -> plt.Figure:
-    """Predicted output as one input number sweeps a range, one curve per encoding."""
+    """Predicted output as one input number sweeps a range, one curve per encoding; ``band``
+    shades the inputs held out of training."""
     figure, axis = plt.subplots(figsize=(6, 4))
+    if band is not None:
+        axis.axvspan(band[0], band[1], color="0.9", label="held out of training")
     axis.plot(inputs, truth, color="black", lw=2, label="truth")
     for name, values in curves.items():
         axis.plot(inputs, values, lw=1, marker=".", ms=3, label=name)
