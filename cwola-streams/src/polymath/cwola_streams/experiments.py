@@ -24,6 +24,7 @@ from polymath.cwola_streams.windows import scan_windows, window_significance
 
 def train_patch(ctx: Any, datamodule: PatchDataModule, logged: bool = True) -> PatchScores:
     """Fits the patch's nested k-fold ensemble and returns every star's out-of-fold score."""
+    datamodule.setup("fit")  # bad input (file, window, folds) fails here, before any training
     model = dict(ctx.config.get("model", {}))
     model["members"] = datamodule.members
     module = CWoLaModule(**model)
