@@ -2,6 +2,7 @@
 uninterrupted one: directly through ShardLoader, and through a Lightning checkpoint."""
 
 import contextlib
+from types import SimpleNamespace
 
 import lightning
 import pytest
@@ -23,10 +24,12 @@ def shards(tmp_path_factory):
     return folder
 
 
-def loader(source, workers, **kwargs):
+def loader(source, workers, rank=None, **kwargs):
     datamodule = ShardDataModule(
         source, batch_size=8, num_workers=workers, shuffle=150, seed=3, **kwargs
     )
+    if rank is not None:  # as the trainer of a 2-process DDP run would place it
+        datamodule.trainer = SimpleNamespace(global_rank=rank, world_size=2)
     return datamodule.train_dataloader()
 
 
@@ -34,10 +37,10 @@ def labels(batch):
     return batch["label"].tolist()
 
 
-def interrupted_run(source, workers, stop, **kwargs):
+def interrupted_run(source, workers, stop, rank=None, **kwargs):
     """Batches of EPOCHS epochs when the loader is dropped after `stop` batches and a new one
     resumes from its state."""
-    first, seen = loader(source, workers, **kwargs), []
+    first, seen = loader(source, workers, rank, **kwargs), []
     for _ in range(EPOCHS):
         for batch in first:
             seen.append(labels(batch))
@@ -46,7 +49,7 @@ def interrupted_run(source, workers, stop, **kwargs):
         if len(seen) == stop:
             break
     state = first.state_dict()
-    second = loader(source, workers, **kwargs)
+    second = loader(source, workers, rank, **kwargs)
     second.load_state_dict(state)
     for _ in range(EPOCHS - second.state_dict()["epoch"]):
         seen.extend(labels(batch) for batch in second)
@@ -70,6 +73,24 @@ def test_resumed_loader_yields_the_uninterrupted_batches(shards, workers, persis
     for stop in stops:
         resumed = interrupted_run(shards, workers, stop, persistent_workers=persistent)
         assert resumed == reference, stop
+
+
+def test_resampled_streams_resume_exactly(shards):
+    options = {"resampled": True, "epoch_length": 100}
+    whole = loader(shards, 2, **options)
+    reference = [labels(batch) for _ in range(EPOCHS) for batch in whole]
+    assert len(whole) == 14  # 50 samples per worker: 7 batches each
+    for stop in (5, 17):
+        assert interrupted_run(shards, 2, stop, **options) == reference, stop
+
+
+def test_each_rank_resumes_its_own_stream(tmp_path):
+    write_shards(vector_samples(320), tmp_path, max_count=40)  # 4 shards per rank
+    for rank in (0, 1):
+        whole = loader(tmp_path, 0, rank)
+        reference = [labels(batch) for _ in range(EPOCHS) for batch in whole]
+        assert len(whole) == 20
+        assert interrupted_run(tmp_path, 0, 27, rank) == reference, rank
 
 
 def test_a_chunked_set_resumes_exactly(tmp_path):

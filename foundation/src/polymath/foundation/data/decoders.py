@@ -71,7 +71,6 @@ def registered_decoders() -> dict[str, Decoder]:
     return dict(_DECODERS)
 
 
-def decode_member(decoders: Mapping[str, Decoder], extension: str, data: bytes) -> Any:
-    """One member's value; raw bytes when no decoder knows its extension."""
-    decode = decoders.get(extension.lower())
-    return data if decode is None else decode(data)
+def decoder_for(decoders: Mapping[str, Decoder], extension: str) -> Decoder | None:
+    """The decoder of an extension; None when there is none (the member stays raw bytes)."""
+    return decoders.get(extension.lower())

@@ -9,7 +9,7 @@ import os
 import random
 import tarfile
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
@@ -18,7 +18,7 @@ import webdataset as wds
 
 from polymath.foundation.data.chunks import KEYS, Row, collate_rows, rows
 from polymath.foundation.data.collate import collate_samples
-from polymath.foundation.data.decoders import Decoder, decode_member, registered_decoders
+from polymath.foundation.data.decoders import Decoder, decoder_for, registered_decoders
 from polymath.foundation.data.encoding import KEY, split_member_name, to_torch
 from polymath.foundation.data.errors import CorruptShardError, ShardChecksumError, WorkerFailure
 from polymath.foundation.data.manifest import ShardInfo, sha256_file
@@ -54,6 +54,23 @@ class _HashingReader:
             pass
 
 
+def _member_reader(
+    fields: frozenset[str] | None, decoders: Mapping[str, Decoder]
+) -> Callable[[str], tuple[str, Decoder | None] | None]:
+    """Member suffix ("x.npy") -> (field, decoder or None for raw bytes), or None when the field
+    is not wanted; cached, since a shard repeats a few suffixes many times."""
+    known: dict[str, tuple[str, Decoder | None] | None] = {}
+
+    def reader(suffix: str) -> tuple[str, Decoder | None] | None:
+        if suffix not in known:
+            _, field, extension = split_member_name(f"_.{suffix}")
+            wanted = fields is None or field in fields or field == KEYS
+            known[suffix] = (field, decoder_for(decoders, extension)) if wanted else None
+        return known[suffix]
+
+    return reader
+
+
 def _samples_in_tar(
     stream: Any,
     fields: frozenset[str] | None,
@@ -61,19 +78,22 @@ def _samples_in_tar(
     check_headers: bool = True,
 ) -> Iterator[dict[str, Any] | Row]:
     """Samples of one tar stream: dicts, or Rows of the chunks of a chunked set."""
+    member_reader = _member_reader(fields, decoders)
     sample: dict[str, Any] = {}
     for name, data in tar_members(stream, check_headers):
         if name.startswith("__"):
             continue
-        key, field, extension = split_member_name(name)
+        key, _, suffix = name.partition(".")
         if key != sample.get(KEY):
             if KEYS in sample:
                 yield from rows(sample)
             elif sample:
                 yield sample
             sample = {KEY: key}
-        if fields is None or field in fields or field == KEYS:
-            sample[field] = decode_member(decoders, extension, data)
+        reading = member_reader(suffix)
+        if reading is not None:
+            field, decode = reading
+            sample[field] = data if decode is None else decode(data)
     if KEYS in sample:
         yield from rows(sample)
     elif sample:
