@@ -124,3 +124,21 @@ def test_a_second_writer_to_the_same_folder_is_refused(tmp_path):
     with write_lock(tmp_path), pytest.raises(BlockingIOError, match=f"writing to {tmp_path}"):
         write_vector_shards(tmp_path, count=4, overwrite=True)
     assert sorted(labels_of(shard_dataset(tmp_path))) == list(range(4))
+
+
+def test_the_clean_up_removes_only_what_writers_leave(tmp_path):
+    write_vector_shards(tmp_path, count=4)
+    ours = [
+        ".set-20261129T010203-a1b2c3.partial",  # a set folder being written
+        "set-20261129T010203-d4e5f6",  # a complete set that no manifest lists
+    ]
+    for name in ours:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "shard-000000.tar").write_bytes(b"half")
+    (tmp_path / ".shard-000000.tar.1234-0a1b2c3d.partial").write_bytes(b"half")  # foundation 0.1
+    theirs = ["set-aside", ".notes.partial", "set-20261129T010203-d4e5f6.tar"]
+    for name in theirs:
+        (tmp_path / name).write_bytes(b"keep me")
+    write_vector_shards(tmp_path, count=2, overwrite=True)
+    left = sorted(path.name for path in tmp_path.iterdir())
+    assert left == sorted(["manifest.json", set_folder(tmp_path).name, *theirs])

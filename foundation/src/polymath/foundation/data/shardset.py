@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import time
@@ -26,6 +27,9 @@ from polymath.foundation.data.atomic import PARTIAL_SUFFIX, fsync_dir
 from polymath.foundation.data.manifest import MANIFEST_NAME, Manifest
 
 SET_PREFIX = "set-"
+SET_NAME = re.compile(r"set-\d{8}T\d{6}-[0-9a-f]{6}")
+# what killed writers leave: a set folder being written, or a file of atomic.write_bytes_atomic
+LEFTOVER = re.compile(r"\.(set-\d{8}T\d{6}-[0-9a-f]{6}|.+\.\d+-[0-9a-f]{8})\.partial")
 
 
 @contextlib.contextmanager
@@ -64,14 +68,14 @@ def _remove(path: Path) -> None:
 
 
 def clean_leftovers(dest: Path, current: Manifest | None) -> None:
-    """Remove what killed writers left in `dest`: hidden `.partial` files and folders, and set
-    folders that `current` (the manifest in force) does not list. Call it under `write_lock`."""
+    """Remove what killed writers left in `dest`: hidden `.partial` files and folders of the
+    names this module and atomic.py give, and set folders that `current` (the manifest in force)
+    does not list. Anything else in `dest` is left alone. Call it under `write_lock`."""
     keep = _listed_sets(current)
     for entry in dest.iterdir():
         name = entry.name
-        partial = name.startswith(".") and name.endswith(PARTIAL_SUFFIX)
-        stale_set = name.startswith(SET_PREFIX) and entry.is_dir() and name not in keep
-        if partial or stale_set:
+        stale_set = SET_NAME.fullmatch(name) and entry.is_dir() and name not in keep
+        if stale_set or LEFTOVER.fullmatch(name):
             _remove(entry)
 
 
