@@ -2,9 +2,10 @@ import pytest
 import torch
 
 from polymath.foundation.models import SavableModel
-from polymath.xval.inference import generate, predict_masked
+from polymath.xval.inference import complete, generate, predict_masked
 from polymath.xval.losses import numformer_loss, targets
 from polymath.xval.model import ContextLengthError, Numformer
+from polymath.xval.numbers import extract_numbers
 from polymath.xval.tokenizer import MASK, NUM, NumberTokenizer
 
 
@@ -111,3 +112,36 @@ def test_context_length_is_checked_and_the_model_saves_and_loads(tmp_path):
     ids = torch.randint(5, 40, (1, 6))
     torch.testing.assert_close(loaded(ids)[0], model(ids)[0])
     assert loaded.model_args["scaler"]["factors"] == {"m": 2.0}
+
+
+@pytest.mark.parametrize("encoding", ["xval", "p1000"])
+def test_complete_writes_text_with_numbers_in_the_data_units(encoding):
+    tokenizer = NumberTokenizer.build(encoding)
+    scaler = {"factors": {"operand": 0.02, "result": 0.0002}, "target": 2.0, "limit": 5.0}
+    model = Numformer(
+        vocab_size=tokenizer.vocab_size,
+        d_model=16,
+        n_heads=2,
+        n_layers=1,
+        context=40,
+        causal=True,
+        number_head=encoding == "xval",
+        tokenizer=tokenizer.to_str(),
+        scaler=scaler,
+    ).eval()
+    with torch.no_grad():  # the token head always says [NUM] (xval) or "+" (p1000)
+        model.token_head[2].weight.zero_()
+        model.token_head[0].bias.fill_(1.0)
+        model.token_head[0].weight.zero_()
+        favourite = NUM if encoding == "xval" else tokenizer.tokenizer.token_to_id("+")
+        model.token_head[2].weight[favourite] = 1.0
+    if encoding == "xval":
+        text = complete(model, "12*34=", ["operand", "operand"], "result", max_new_tokens=1)
+        ids = tokenizer.encode("[NUM]*[NUM]=", [0.24, 0.68]).ids.tolist()
+        _, numbers = model(torch.tensor([ids]), torch.tensor([[0.24, 1.0, 0.68, 1.0]]))
+        expected = float(numbers[0, -1]) / 0.0002
+        written = extract_numbers(text)
+        assert written.template == "[NUM]*[NUM]=[NUM]"
+        assert written.values[2] == pytest.approx(expected, rel=1e-5)
+    else:
+        assert complete(model, "12*34=", ["operand", "operand"], "result", 3) == "12*34=+++"

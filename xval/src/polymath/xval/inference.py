@@ -8,10 +8,13 @@ chooses, read back as a number (NaN if they do not form one).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 
 from polymath.xval.model import Numformer
+from polymath.xval.numbers import extract_numbers
+from polymath.xval.scaler import KeyScaler
 from polymath.xval.tokenizer import END, NUM, NumberTokenizer
 
 
@@ -102,3 +105,22 @@ def generate(
         new_ids.append(token)
         new_values.append(value)
     return new_ids, new_values
+
+
+def complete(
+    model: Numformer, prompt: str, keys: Sequence[str], new_key: str, max_new_tokens: int = 64
+) -> str:
+    """The text a causal model writes after ``prompt``, with its numbers in the data's units.
+
+    The prompt's numbers are scaled by ``keys`` (the tokenizer and scaler saved with the model);
+    the numbers the model writes are unscaled as ``new_key`` (e.g. ``"result"`` after ``"12*34="``).
+    """
+    tokenizer = NumberTokenizer.from_str(model.model_args["tokenizer"])
+    scaler = KeyScaler.from_dict(model.model_args["scaler"])
+    numbers = extract_numbers(prompt)
+    encoded = tokenizer.encode(numbers.template, scaler.transform(keys, numbers.values))
+    ids, values = generate(
+        model, tokenizer, encoded.ids.tolist(), encoded.values.tolist(), max_new_tokens
+    )
+    written = extract_numbers(tokenizer.decode(ids, values))
+    return prompt + written.render(scaler.inverse([new_key] * len(written.values), written.values))

@@ -29,6 +29,7 @@ from polymath.xval.tokenizer import NumberTokenizer
 
 SPLITS = ("train", "val", "test", "ood")
 SCALER_FILE = "scaler.json"
+SHARDS_PER_SPLIT = 32  # enough for ranks x DataLoader workers to each get their own shards
 
 
 class XvalDataModule(ShardDataModule):
@@ -90,7 +91,8 @@ class XvalDataModule(ShardDataModule):
                 continue
             records = self._generate(split, seed=self.hparams.seed * 10 + offset)
             samples = ({"__key__": f"{i:08d}", "record": r} for i, r in enumerate(records))
-            write_shards(samples, self.paths[split], max_count=1000, overwrite=True)
+            per_shard = -(-self.sizes[split] // SHARDS_PER_SPLIT)
+            write_shards(samples, self.paths[split], max_count=per_shard, overwrite=True)
             if split == "train":
                 self._fit_scaler()
 
