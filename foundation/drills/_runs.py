@@ -18,8 +18,16 @@ PACKAGE = "counting-transformers"
 
 
 def polymath_command(*words: str) -> list[str]:
-    """`polymath ...` through this interpreter (so the drill works without an activated venv)."""
-    return [sys.executable, "-c", "from polymath.foundation.cli import main; main()", *words]
+    """`polymath ...`: the console script beside this interpreter (no activated venv needed)."""
+    script = Path(sys.executable).parent / "polymath"
+    if script.is_file():
+        return [str(script), *words]
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from polymath.foundation.cli import main; sys.exit(main())",
+        *words,
+    ]
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -79,10 +87,16 @@ def final_metrics(uri: str, run_id: str) -> dict[str, float]:
 
 
 def repeated_steps(uri: str, run_id: str) -> int:
-    """How many (metric, step) pairs appear more than once in the run's history."""
+    """How many (metric, step) pairs appear more than once in the run's history.
+
+    `epoch` is left out: Lightning logs it with the training and again with the validation metrics
+    of a step that validates, in any run.
+    """
     client = MlflowClient(uri)
     repeats = 0
     for key in client.get_run(run_id).data.metrics:
+        if key == "epoch":
+            continue
         counts = Counter(metric.step for metric in client.get_metric_history(run_id, key))
         repeats += sum(count - 1 for count in counts.values())
     return repeats

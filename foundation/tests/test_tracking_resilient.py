@@ -50,6 +50,7 @@ def test_run_status_names_what_happened() -> None:
     assert run_status(None) == "FINISHED"
     assert run_status(KeyboardInterrupt()) == "KILLED"
     assert run_status(SystemExit()) == "KILLED"
+    assert run_status(TrackingOutageError("the store stopped answering")) == "KILLED"
     assert run_status(ValueError("bad")) == "FAILED"
 
 

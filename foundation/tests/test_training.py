@@ -188,3 +188,7 @@ def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(tmp_path, exam
 def test_resume_command_replaces_an_earlier_resume_setting():
     argv = ["/usr/bin/polymath", "run", "pkg", "quick", "trainer.resume=none", "model.lr=0.1"]
     assert resume_command(argv) == "polymath run pkg quick model.lr=0.1 trainer.resume=auto"
+    assert (
+        resume_command(["-c", "run", "pkg", "smoke"])
+        == "polymath run pkg smoke trainer.resume=auto"
+    )

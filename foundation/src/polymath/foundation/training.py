@@ -77,6 +77,7 @@ class GracefulStop(Callback):
 
     Lightning turns SIGTERM into an exception at the end of the current step; a logger that cannot
     reach its store for longer than its patience raises one. Either way no finished step is lost.
+    The end of training is saved as ``last.ckpt`` as well, whatever the checkpoint interval.
     """
 
     def __init__(self, checkpoint_dir: str | None) -> None:
@@ -93,6 +94,14 @@ class GracefulStop(Callback):
                 raise error or TrackingOutageError("the tracking store on rank 0 stopped answering")
         elif error is not None:
             raise error
+
+    def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        """The final state as ``last.ckpt`` too, so a run killed later (test, report) trains no more."""
+        periodic = trainer.checkpoint_callback
+        if self.checkpoint_dir and getattr(periodic, "_last_global_step_saved", -1) != (
+            trainer.global_step
+        ):
+            trainer.save_checkpoint(Path(self.checkpoint_dir) / LAST_CHECKPOINT)
 
     def on_exception(
         self, trainer: Trainer, pl_module: LightningModule, exception: BaseException
@@ -120,6 +129,8 @@ def resume_command(argv: Sequence[str] | None = None) -> str:
     """This process's command line with ``trainer.resume=auto`` (the way to continue the run)."""
     argv = list(sys.argv if argv is None else argv)
     program = Path(argv[0]).name if argv else "polymath"
+    if program in ("-c", "cli.py", "__main__.py"):  # python -c / -m polymath.foundation.cli
+        program = "polymath"
     words = ["python", argv[0]] if program.endswith(".py") else [program]
     words += [word for word in argv[1:] if not word.startswith("trainer.resume=")]
     return shlex.join([*words, "trainer.resume=auto"])

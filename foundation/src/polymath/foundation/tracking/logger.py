@@ -20,7 +20,11 @@ from mlflow import MlflowClient
 from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_ALREADY_EXISTS, ErrorCode
 
-from polymath.foundation.tracking.resilient import ResilientClient, is_transient
+from polymath.foundation.tracking.resilient import (
+    ResilientClient,
+    TrackingOutageError,
+    is_transient,
+)
 from polymath.foundation.tracking.store import prepare_store
 from polymath.foundation.tracking.uri import default_artifact_location, resolve_tracking_uri
 
@@ -106,8 +110,9 @@ class RunLogger(MLFlowLogger):
 
     @rank_zero_only
     def finalize(self, status: str = "success") -> None:
-        if self._initialized:
-            self._mlflow_client.drain(self._mlflow_client.patience_s)
+        client = self._mlflow_client
+        if self._initialized and not client.stalled:  # an outage already stopped the run
+            client.drain(client.patience_s)
 
     def raise_if_stalled(self) -> None:
         """Raise TrackingOutageError when the store has not answered for longer than the patience."""
@@ -116,10 +121,11 @@ class RunLogger(MLFlowLogger):
 
 
 def run_status(error: BaseException | None) -> str:
-    """The MLflow status a run ends with: FINISHED, KILLED (interrupted or preempted) or FAILED."""
+    """The MLflow status a run ends with: FINISHED; KILLED when interrupted, preempted or stopped by a
+    tracking outage (all resumable); FAILED for an error."""
     if error is None:
         return "FINISHED"
-    if isinstance(error, (KeyboardInterrupt, SystemExit)):
+    if isinstance(error, (KeyboardInterrupt, SystemExit, TrackingOutageError)):
         return "KILLED"
     return "FAILED"
 

@@ -173,7 +173,8 @@ class ResilientClient(MlflowClient):
                 write.metrics = [
                     m
                     for m in write.metrics
-                    if write.run_id != run_id or m.step > self._logged_through.get((run_id, m.key), -1)
+                    if write.run_id != run_id
+                    or m.step > self._logged_through.get((run_id, m.key), -1)
                 ]
             for write in self._queue:
                 for metric in write.metrics:
@@ -361,8 +362,12 @@ def is_transient(error: Exception) -> bool:
 
 
 def _one_line(error: BaseException) -> str:
+    """The reason in a few words: MLflow wraps a refused connection in a paragraph."""
     text = " ".join(str(error).split())
-    return text[:200] + ("..." if len(text) > 200 else "")
+    for cause, said in (("Connection refused", "connection refused"), ("timed out", "timed out")):
+        if cause in text:
+            return said
+    return text[:160] + ("..." if len(text) > 160 else "")
 
 
 def _link_or_copy(source: str, target: str) -> str:
