@@ -1,10 +1,10 @@
 """Fresh virtual environments that hold wheels and nothing else, and the test runs inside them.
 
 The shared development environment hides undeclared dependencies and serves every package from
-its source folder; a venv made here sees only what the wheels' metadata asks for. Venvs are made
-without pip (pip is run from meta's environment with `--python`), torch comes from the spec in
-META_TORCH (default `torch==2.13.0`, a local file on this project's machines) and everything else
-through pip's usual configuration and cache.
+its source folder; a venv made here sees only what the wheels' metadata asks for. Each venv has pip,
+as a user's would, but meta installs into it with its own pip (`--python`), so every venv shares
+one pip and its cache. torch comes from META_TORCH (default `torch==2.13.0`, a local file on this
+project's machines), everything else through pip's usual configuration.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path
@@ -26,8 +26,9 @@ from packaging.utils import canonicalize_name
 from .workspace import MetaError, Package
 
 TORCH = os.environ.get("META_TORCH", "torch==2.13.0")
-NOT_COPIED = ("src", "dist", "build", ".venv", "__pycache__", "*.egg-info", "mlruns", "mlartifacts")
-NOT_COPIED += ("mlflow.db", ".pytest_cache", "lightning_logs", "polymath_runs")
+TOP_LEVEL_NOT_COPIED = {"src", "dist", "build", ".venv"}  # the package's own code and builds
+NOT_COPIED = ("__pycache__", "*.egg-info", "mlruns", "mlartifacts", "mlflow.db", ".pytest_cache")
+NOT_COPIED += ("lightning_logs", "polymath_runs")
 
 
 @dataclass(frozen=True)
@@ -107,15 +108,29 @@ class Venv:
         """The package's tests against what the venv holds: a copy of the folder without src/."""
         copy = self.folder / f"tests-{package.name}"
         shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(package.folder, copy, ignore=shutil.ignore_patterns(*NOT_COPIED))
+        shutil.copytree(package.folder, copy, ignore=test_copy_filter(package.folder))
         command = [self.python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         self.run(command, f"{package.name}: tests", cwd=copy)
+
+
+def test_copy_filter(top: Path) -> Callable[[str, list[str]], set[str]]:
+    """shutil.copytree's ignore: build outputs anywhere, src/ only at the top (tests may hold
+    example packages with a src/ of their own)."""
+    patterns = shutil.ignore_patterns(*NOT_COPIED)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(patterns(folder, names))
+        if Path(folder) == top:
+            ignored |= TOP_LEVEL_NOT_COPIED & set(names)
+        return ignored
+
+    return ignore
 
 
 def create(folder: Path) -> Venv:
     folder.mkdir(parents=True, exist_ok=True)
     venv = Venv(folder)
-    venv.run([sys.executable, "-m", "venv", "--without-pip", str(venv.path)], "venv")
+    venv.run([sys.executable, "-m", "venv", str(venv.path)], "venv")
     return venv
 
 
