@@ -13,12 +13,13 @@ from polymath.counting_transformers.model import (
     alibi_slopes,
     rotate,
 )
+from polymath.foundation import SavableModel
 
 
 def build(**overrides) -> CountingTransformer:
     torch.manual_seed(0)
     config = {"num_classes": 40, "d_model": 16, "max_length": 64, **overrides}
-    return CountingTransformer(CountingTransformerConfig(**config)).eval()
+    return CountingTransformer(**config).eval()
 
 
 @pytest.fixture
@@ -117,6 +118,9 @@ def test_learned_positions_refuse_longer_sequences():
         ({"decoder": "none"}, "decoder="),
         ({"d_model": 10, "n_heads": 3}, "divisible"),
         ({"position": "rope", "d_model": 6, "n_heads": 2}, "even"),
+        ({"d_model": 0}, "d_model must be >= 1"),
+        ({"d_model": -16}, "d_model must be >= 1"),
+        ({"encoder_layers": -1}, "encoder_layers must be >= 0"),
     ],
 )
 def test_bad_configurations_raise(overrides, message):
@@ -137,9 +141,9 @@ def test_layers_and_heads_are_configurable(batch):
     assert maps["encoder"][0].shape[1] == 4
 
 
-def test_model_round_trips_through_its_config_and_state(batch):
+def test_model_saves_and_rebuilds_itself(batch, tmp_path):
     model = build(position="rope", decoder="cross")
-    copy = CountingTransformer.from_dict(model.to_dict())
-    copy.load_state_dict(model.state_dict())
+    copy = SavableModel.load(model.save(tmp_path / "model.pt"))
+    assert isinstance(copy, CountingTransformer) and copy.config == model.config
     tokens, queries = batch["tokens"], batch["queries"]
     assert torch.equal(model(tokens, queries), copy.eval()(tokens, queries))

@@ -2,17 +2,20 @@ from pathlib import Path
 
 import pytest
 import torch
+from mlflow import MlflowClient
 
 from polymath.counting_transformers.datamodule import CountingDataModule
+from polymath.counting_transformers.model import CountingTransformer
 from polymath.counting_transformers.module import CountingModule
 from polymath.counting_transformers.package import PACKAGE
-from polymath.counting_transformers.recipes import RECIPES, summarise
-from polymath.foundation import build_trainer, get_package, run_recipe
+from polymath.foundation import build_trainer, get_package, load_model, run_recipe
+from polymath.foundation.runner import resolve_recipe
 
 
 @pytest.fixture
 def in_tmp(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return tmp_path
 
 
@@ -20,20 +23,23 @@ def artifacts(root: Path, folder: str) -> set[str]:
     return {p.name for p in root.glob(f"mlartifacts/*/*/artifacts/{folder}/*")}
 
 
-def test_package_is_registered_with_its_recipes():
+def test_package_is_registered_with_its_recipe_files():
     package = get_package("counting-transformers")
-    assert package is PACKAGE
-    assert {"smoke", "quick", "paper", "sweep"} <= set(package.recipes)
-    assert package.version == "0.1.0"
+    assert package.name == PACKAGE.name and package.module == PACKAGE.module
+    assert package.recipe_names[:3] == ["smoke", "quick", "paper"]
+    assert "sweep" in package.recipe_names
 
 
-@pytest.mark.parametrize("name", sorted(RECIPES))
-def test_every_recipe_builds_a_consistent_module_and_datamodule(name, in_tmp):
-    config = RECIPES[name].config
+@pytest.mark.parametrize("name", PACKAGE.recipe_names)
+def test_every_recipe_resolves_to_a_consistent_module_and_datamodule(name, in_tmp):
+    config = resolve_recipe(PACKAGE, name).config
     module = CountingModule(**config["model"])
     datamodule = CountingDataModule(**config["data"])
     assert module.hparams.max_count == datamodule.max_count
-    assert module.hparams.max_regions >= max([config["data"]["regions"], *datamodule.grid[0][1:]])
+    regions = [config["data"]["regions"], *config["data"]["ood_regions"]]
+    lengths = [config["data"]["length"], *config["data"]["ood_lengths"]]
+    assert module.hparams.max_regions >= max(regions)
+    assert module.hparams.max_length >= max(lengths)
 
 
 def _val_loss(module: CountingModule, datamodule: CountingDataModule) -> float:
@@ -44,7 +50,7 @@ def _val_loss(module: CountingModule, datamodule: CountingDataModule) -> float:
 
 
 def test_smoke_recipe_lowers_the_loss(in_tmp):
-    config = RECIPES["smoke"].config
+    config = resolve_recipe(PACKAGE, "smoke").config
     torch.manual_seed(0)
     module = CountingModule(**config["model"])
     datamodule = CountingDataModule(**config["data"])
@@ -55,12 +61,10 @@ def test_smoke_recipe_lowers_the_loss(in_tmp):
     assert _val_loss(module, datamodule) < before - 0.3
 
 
-def test_smoke_recipe_runs_tracked_with_report(in_tmp):
-    result = run_recipe(
-        "counting-transformers", "smoke", tracking_uri=f"sqlite:///{in_tmp}/mlflow.db"
-    )
-    assert 0.0 <= result.metrics["test/acc_region"] <= 1.0
-    assert 0.0 <= result.metrics["test/acc_sequence"] <= result.metrics["test/acc_region"]
+def test_smoke_recipe_runs_tracked_with_report_and_logs_its_model(in_tmp):
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
+    result = run_recipe("counting-transformers", "smoke", tracking_uri=uri)
+    assert 0.0 <= result.metrics["test/acc_sequence"] <= result.metrics["test/acc_region"] <= 1.0
     assert {"test/ood/L16_R1/acc_region", "test/ood/L32_R3/acc_sequence"} <= set(result.metrics)
     assert artifacts(in_tmp, "figures") == {
         "attention.png",
@@ -68,48 +72,41 @@ def test_smoke_recipe_runs_tracked_with_report(in_tmp):
         "one_token_pca.png",
         "ood_accuracy.png",
     }
-
-
-def test_sweep_runs_every_configuration_and_logs_a_table(in_tmp):
-    overrides = [
-        "data.length=24",
-        "data.regions=2",
-        "data.ood_lengths=[16]",
-        "data.ood_regions=[1]",
-        "data.max_count=21",
-        "data.eval_size=16",
-        "data.batch_size=16",
-        "model.max_count=21",
-        "model.d_model=16",
-        "trainer.max_steps=5",
-        "trainer.val_check_interval=5",
-        "experiment.positions=[none, alibi]",
-        "experiment.seeds=[0]",
-    ]
-    result = run_recipe(
-        "counting-transformers", "sweep", overrides, tracking_uri=f"sqlite:///{in_tmp}/mlflow.db"
+    model = load_model(result.run_id, tracking_uri=uri)
+    assert isinstance(model, CountingTransformer) and model.config.d_model == 16
+    checkpoint = next((result.workdir / "checkpoints").glob("last.ckpt"))
+    assert torch.equal(load_model(checkpoint).head.weight, model.head.weight), (
+        "the checkpoint and the logged model are the same final weights"
     )
-    for encoder in ("causal", "non-causal"):
-        for position in ("none", "alibi"):
-            assert f"sweep/{encoder}/{position}/acc_region_mean" in result.metrics
-    assert {"sweep_runs.csv", "sweep_summary.md"} <= artifacts(in_tmp, "tables")
-    assert "sweep_accuracy.png" in artifacts(in_tmp, "figures")
 
 
-def test_summarise_aggregates_over_seeds():
-    runs = [
-        {
-            "encoder": "causal",
-            "position": "none",
-            "seed": s,
-            "acc_region": a,
-            "acc_sequence": a / 2,
-            "ood_acc_region": a / 4,
-        }
-        for s, a in enumerate([0.5, 1.0])
-    ]
-    (row,) = summarise(runs)
-    assert row["seeds"] == 2
-    assert row["acc_region_mean"] == pytest.approx(0.75)
-    assert row["acc_region_best"] == 1.0
-    assert row["acc_region_std"] == pytest.approx(0.25)
+def test_init_from_starts_a_recipe_from_a_logged_model(in_tmp):
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
+    first = run_recipe("counting-transformers", "smoke", ["trainer.max_steps=5"], tracking_uri=uri)
+    start = load_model(first.run_id, tracking_uri=uri)
+    module = CountingModule(**{**resolve_recipe(PACKAGE, "smoke").config["model"],
+                               "init_from": f"runs:/{first.run_id}/model"})  # fmt: skip
+    assert torch.equal(module.model.head.weight, start.head.weight)
+
+
+def test_one_point_of_the_sweep_is_a_child_run(in_tmp, monkeypatch):
+    monkeypatch.setenv("POLYMATH_SWEEP_ID", "test")
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
+    overrides = [
+        "data.length=24", "data.regions=2", "data.ood_lengths=[16]", "data.ood_regions=[1]",
+        "data.max_count=21", "data.eval_size=16", "data.batch_size=16", "model.max_count=21",
+        "model.d_model=16", "trainer.max_steps=5", "trainer.val_check_interval=5",
+        "experiment.point=3",
+    ]  # fmt: skip
+    result = run_recipe("counting-transformers", "sweep", overrides, tracking_uri=uri)
+    client = MlflowClient(uri)
+    children = client.search_runs(
+        [client.get_experiment_by_name("counting-transformers").experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{result.run_id}'",
+    )
+    assert len(children) == 1
+    child = children[0]
+    assert child.data.tags["polymath.sweep.point"] == "3"
+    assert child.data.params["model.position"] == "learned"  # the grid's fourth point
+    assert "test/acc_region" in child.data.metrics
+    assert client.get_run(result.run_id).info.status == "RUNNING"  # 15 points still to run

@@ -1,37 +1,46 @@
 import pytest
 
-from polymath.foundation.config import ConfigError, apply_overrides, flatten, parse_override
+from polymath.foundation.config import (
+    ConfigError,
+    apply_overrides,
+    flatten,
+    load_yaml,
+    parse_override,
+)
 
 BASE = {"model": {"lr": 0.1, "layers": 2}, "data": {"name": "a"}, "trainer": {"max_steps": 5}}
 
 
-def test_override_values_are_parsed_as_yaml():
+def test_override_values_are_parsed_as_yaml_with_yaml_1_2_numbers():
     assert parse_override("model.lr=3e-4") == (["model", "lr"], 3e-4)
+    assert parse_override("trainer.max_steps=2e3") == (["trainer", "max_steps"], 2000.0)
     assert parse_override("data.name=b") == (["data", "name"], "b")
     assert parse_override("model.layers=[1, 2]") == (["model", "layers"], [1, 2])
     assert parse_override("trainer.resume=null") == (["trainer", "resume"], None)
+    assert parse_override("model.position=nan") == (["model", "position"], "nan")
 
 
-def test_overrides_copy_and_set():
-    resolved = apply_overrides(BASE, ["model.lr=0.5", "trainer.max_steps=7"])
-    assert resolved["model"]["lr"] == 0.5 and resolved["trainer"]["max_steps"] == 7
-    assert BASE["model"]["lr"] == 0.1
+def test_recipe_files_read_exponent_floats_as_numbers():
+    assert load_yaml("lr: 3e-3\nsteps: 1e5\nname: e5") == {"lr": 3e-3, "steps": 1e5, "name": "e5"}
 
 
-def test_new_trainer_settings_are_allowed():
-    assert apply_overrides(BASE, ["trainer.devices=2"])["trainer"]["devices"] == 2
+def test_overrides_copy_and_set_and_may_name_new_keys_inside_a_section():
+    resolved = apply_overrides(BASE, ["model.lr=0.5", "model.n_heads=2", "data.extra.depth=3"])
+    assert resolved["model"] == {"lr": 0.5, "layers": 2, "n_heads": 2}
+    assert resolved["data"]["extra"] == {"depth": 3}
+    assert BASE["model"] == {"lr": 0.1, "layers": 2}
 
 
 @pytest.mark.parametrize(
     ("override", "message"),
     [
-        ("model.lrr=1", "unknown config key 'model.lrr'"),
-        ("optim.lr=1", "unknown config key 'optim'"),
+        ("optim.lr=1", "unknown section 'optim'"),
+        ("model=3", "name a key inside the section"),
         ("model.lr", "expected KEY.PATH=VALUE"),
         ("=3", "expected KEY.PATH=VALUE"),
         ("model..lr=3", "expected KEY.PATH=VALUE"),
         ("model.lr=[1", "not valid YAML"),
-        ("model.lr.x=1", "is not a section"),
+        ("model.lr.x=1", "model.lr is not a section"),
     ],
 )
 def test_bad_overrides_name_the_problem(override, message):

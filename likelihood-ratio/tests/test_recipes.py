@@ -3,43 +3,52 @@ from pathlib import Path
 import pytest
 from mlflow import MlflowClient
 
-from polymath.foundation import discover_packages, run_recipe
-from polymath.likelihood_ratio.recipes import RECIPES, best_pairs, objective_label
+from polymath.foundation import ConfigError, get_package, load_model, run_recipe
+from polymath.foundation.runner import resolve_recipe
+from polymath.likelihood_ratio.experiments import best_pairs, objective_label
+from polymath.likelihood_ratio.model import RatioMLP
 
 
-def test_the_package_is_registered_with_its_recipes():
-    package = discover_packages()["likelihood-ratio"]
-    assert {"smoke", "quick", "paper", "p-scan", "r-scan", "links", "sizes"} <= set(package.recipes)
+@pytest.fixture
+def in_tmp(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    return tmp_path
 
 
-def test_every_recipe_builds_valid_objectives():
+def test_the_package_is_registered_with_its_recipe_files():
+    package = get_package("likelihood-ratio")
+    assert {"smoke", "quick", "paper", "p-scan", "r-scan", "links", "sizes"} <= set(
+        package.recipe_names
+    )
+
+
+@pytest.mark.parametrize("name", get_package("likelihood-ratio").recipe_names)
+def test_every_recipe_resolves_with_valid_objectives(name):
     from polymath.likelihood_ratio import Objective
 
-    for recipe in RECIPES.values():
-        for objective in recipe.config["experiment"]["objectives"]:
-            params = {k: objective[k] for k in ("p", "r", "q") if k in objective}
-            Objective.from_names(objective["loss"], objective["link"], **params)
+    recipe = resolve_recipe(get_package("likelihood-ratio"), name)
+    for objective in recipe.config["experiment"].get("objectives", []):
+        Objective.from_names(**objective)
+
+
+def test_the_paper_recipe_is_for_gpus():
+    trainer = resolve_recipe(get_package("likelihood-ratio"), "paper").config["trainer"]
+    assert trainer["accelerator"] == "auto" and trainer["max_epochs"] == 100
 
 
 def test_labels_and_best_pairs():
     assert objective_label({"loss": "p-mse", "link": "sigmoid", "p": 1.2}) == "p-mse(p=1.2)/sigmoid"
     rows = [
         {"objective": "mlc/linear", "n": 1, "mae_mean": 0.3, "mae_std": 0.1, "mae_ensemble": 0.2},
-        {
-            "objective": "mlc/exponential",
-            "n": 1,
-            "mae_mean": 0.1,
-            "mae_std": 0.0,
-            "mae_ensemble": 0.1,
-        },
+        {"objective": "mlc/exponential", "n": 1, "mae_mean": 0.1, "mae_std": 0.0, "mae_ensemble": 0.1},
         {"objective": "bce/sigmoid", "n": 1, "mae_mean": 0.2, "mae_std": 0.0, "mae_ensemble": 0.2},
-    ]
+    ]  # fmt: skip
     assert [row["objective"] for row in best_pairs(rows)] == ["mlc/exponential", "bce/sigmoid"]
 
 
-def test_smoke_recipe_logs_table_figures_and_metrics(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    uri = f"sqlite:///{tmp_path}/mlflow.db"
+def test_smoke_recipe_logs_table_figures_and_metrics(in_tmp):
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
     result = run_recipe("likelihood-ratio", "smoke", tracking_uri=uri)
     assert 0 < result.metrics["best/mae_mean"] < 1
     client = MlflowClient(uri)
@@ -50,9 +59,8 @@ def test_smoke_recipe_logs_table_figures_and_metrics(tmp_path, monkeypatch):
     assert "mlc/exponential/n2000/mae_mean" in client.get_run(result.run_id).data.metrics
 
 
-def test_a_two_dimensional_scan_draws_error_maps(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    uri = f"sqlite:///{tmp_path}/mlflow.db"
+def test_a_two_dimensional_scan_draws_error_maps(in_tmp):
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
     result = run_recipe(
         "likelihood-ratio",
         "smoke",
@@ -71,12 +79,27 @@ def test_a_two_dimensional_scan_draws_error_maps(tmp_path, monkeypatch):
     assert "error_map_mlc_exponential.png" in figures and "mae_vs_n.png" in figures
 
 
-def test_a_bad_objective_fails_with_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    with pytest.raises(ValueError, match="needs a positive parametrization"):
+def test_one_point_of_the_p_scan_is_a_child_run_that_logs_its_model(in_tmp, monkeypatch):
+    monkeypatch.setenv("POLYMATH_SWEEP_ID", "test")
+    uri = f"sqlite:///{in_tmp}/mlflow.db"
+    overrides = ["data.n=400", "data.n_test=400", "model.members=2", "trainer.max_epochs=2",
+                 "experiment.point=3"]  # fmt: skip
+    result = run_recipe("likelihood-ratio", "p-scan", overrides, tracking_uri=uri)
+    client = MlflowClient(uri)
+    (child,) = client.search_runs(
+        [client.get_experiment_by_name("likelihood-ratio").experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{result.run_id}'",
+    )
+    assert child.data.params["model.p"] == "1.1" and "test/mae_mean" in child.data.metrics
+    model = load_model(child.info.run_id, tracking_uri=uri)
+    assert isinstance(model, RatioMLP) and model.members == 2
+
+
+def test_a_bad_objective_fails_before_the_first_fit(in_tmp):
+    with pytest.raises((ValueError, ConfigError), match="needs a positive parametrization"):
         run_recipe(
             "likelihood-ratio",
             "smoke",
             ["experiment.objectives=[{loss: mlc, link: sigmoid}]"],
-            tracking_uri=f"sqlite:///{tmp_path}/mlflow.db",
+            tracking_uri=f"sqlite:///{in_tmp}/mlflow.db",
         )

@@ -1,22 +1,34 @@
-"""Contextual counting (Golkar et al., 2024): which transformers count the 1s in each region."""
+"""Contextual counting (Golkar et al., 2024): which transformers count the 1s in each region.
 
+Names load on first use (PEP 562), so that the package's entry point (``package.py``) and
+``polymath list`` do not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import version
-
-from polymath.counting_transformers.data import VOCAB, CountingSamples, generate
-from polymath.counting_transformers.datamodule import CountingDataModule, CountingStream
-from polymath.counting_transformers.model import CountingTransformer, CountingTransformerConfig
-from polymath.counting_transformers.module import CountingModule
+from typing import Any
 
 __version__ = version("polymath-counting-transformers")
 
-__all__ = [
-    "VOCAB",
-    "CountingDataModule",
-    "CountingModule",
-    "CountingSamples",
-    "CountingStream",
-    "CountingTransformer",
-    "CountingTransformerConfig",
-    "__version__",
-    "generate",
-]
+_WHERE = {
+    "VOCAB": "data",
+    "CountingSamples": "data",
+    "generate": "data",
+    "CountingDataModule": "datamodule",
+    "CountingStream": "datamodule",
+    "CountingTransformer": "model",
+    "CountingTransformerConfig": "model",
+    "CountingModule": "module",
+}
+
+__all__ = ["__version__", *sorted(_WHERE)]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator, Sequence
 from functools import partial
 from itertools import product
@@ -58,7 +59,8 @@ class CountingDataModule(LightningDataModule):
 
     Validation uses the in-distribution set; test uses it and every point of the grid
     ``ood_lengths x ood_regions``. Evaluation sets are written once as webdataset shards under
-    ``data_dir/<digest of their parameters>`` and read back from there.
+    ``data_dir/<digest of their parameters>`` and read back from there. The training stream's
+    ``seed`` defaults to the run's seed (``trainer.seed``); the evaluation sets use ``eval_seed``.
     """
 
     def __init__(
@@ -69,7 +71,7 @@ class CountingDataModule(LightningDataModule):
         region_length: int | Sequence[int] | None = None,
         max_count: int | None = None,
         batch_size: int = 128,
-        seed: int = 0,
+        seed: int | None = None,
         eval_size: int = 512,
         eval_seed: int = 12345,
         ood_lengths: Sequence[int] = (),
@@ -93,6 +95,8 @@ class CountingDataModule(LightningDataModule):
         )
         for n, r in points:
             check_parameters(n, r, region_length, self.max_count, density)
+        if seed is None:  # the run's seed (trainer.seed), so a sweep over seeds varies the data too
+            seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
         self.batch_size, self.seed, self.num_workers = batch_size, seed, num_workers
         self.eval_size, self.eval_seed, self.data_dir = eval_size, eval_seed, Path(data_dir)
 

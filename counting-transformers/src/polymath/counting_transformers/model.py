@@ -9,13 +9,18 @@ model trains with (``return_attention=True``).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import Literal, get_args
 
 import torch
 from torch import nn
 
-POSITIONS = ("none", "learned", "sinusoidal", "rope", "alibi")
-DECODERS = ("full", "cross")
+from polymath.foundation import SavableModel
+
+Position = Literal["none", "learned", "sinusoidal", "rope", "alibi"]
+Decoder = Literal["full", "cross"]
+POSITIONS = get_args(Position)
+DECODERS = get_args(Decoder)
 PAD_ID = 0
 VOCAB_SIZE = 6
 
@@ -30,11 +35,19 @@ class CountingTransformerConfig:
     decoder_layers: int = 1
     d_ff: int | None = None
     causal: bool = True
-    position: str = "none"
-    decoder: str = "full"
+    position: Position = "none"
+    decoder: Decoder = "full"
     max_length: int = 1024
 
     def __post_init__(self) -> None:
+        for name in ("num_classes", "max_regions", "d_model", "n_heads", "max_length"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        for name in ("encoder_layers", "decoder_layers"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.d_ff is not None and self.d_ff < 1:
+            raise ValueError(f"d_ff must be >= 1 or None, got {self.d_ff}")
         if self.position not in POSITIONS:
             raise ValueError(f"position={self.position!r} is not one of {POSITIONS}")
         if self.decoder not in DECODERS:
@@ -172,10 +185,38 @@ class DecoderLayer(nn.Module):
         return y, self_probs, cross_probs
 
 
-class CountingTransformer(nn.Module):
-    def __init__(self, config: CountingTransformerConfig) -> None:
+class CountingTransformer(SavableModel):
+    """Keyword arguments are the fields of :class:`CountingTransformerConfig`, which checks them;
+    as a ``SavableModel`` it saves and rebuilds itself (``save``, ``SavableModel.load``)."""
+
+    def __init__(
+        self,
+        num_classes: int,
+        max_regions: int = 8,
+        d_model: int = 64,
+        n_heads: int = 1,
+        encoder_layers: int = 1,
+        decoder_layers: int = 1,
+        d_ff: int | None = None,
+        causal: bool = True,
+        position: Position = "none",
+        decoder: Decoder = "full",
+        max_length: int = 1024,
+    ) -> None:
         super().__init__()
-        self.config = config
+        self.config = config = CountingTransformerConfig(
+            num_classes=num_classes,
+            max_regions=max_regions,
+            d_model=d_model,
+            n_heads=n_heads,
+            encoder_layers=encoder_layers,
+            decoder_layers=decoder_layers,
+            d_ff=d_ff,
+            causal=causal,
+            position=position,
+            decoder=decoder,
+            max_length=max_length,
+        )
         d = config.d_model
         self.token_embedding = nn.Embedding(VOCAB_SIZE, d)
         self.query_embedding = nn.Embedding(config.max_regions, d)
@@ -185,13 +226,6 @@ class CountingTransformer(nn.Module):
         self.decoder = nn.ModuleList(DecoderLayer(config) for _ in range(config.decoder_layers))
         self.encoder_norm, self.decoder_norm = nn.LayerNorm(d), nn.LayerNorm(d)
         self.head = nn.Linear(d, config.num_classes)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> CountingTransformer:
-        return cls(CountingTransformerConfig(**values))
-
-    def to_dict(self) -> dict:
-        return asdict(self.config)
 
     def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
         length = tokens.shape[1]

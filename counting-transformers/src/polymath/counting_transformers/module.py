@@ -12,7 +12,8 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 
 from polymath.counting_transformers.data import IGNORE
-from polymath.counting_transformers.model import CountingTransformer, CountingTransformerConfig
+from polymath.counting_transformers.model import CountingTransformer, Decoder, Position
+from polymath.foundation import load_model
 
 IN_DISTRIBUTION = "id"
 
@@ -35,30 +36,36 @@ class CountingModule(LightningModule):
         decoder_layers: int = 1,
         d_ff: int | None = None,
         causal: bool = True,
-        position: str = "none",
-        decoder: str = "full",
+        position: Position = "none",
+        decoder: Decoder = "full",
         max_length: int = 1024,
         lr: float = 1e-3,
         weight_decay: float = 0.01,
         warmup_steps: int = 100,
+        init_from: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.model = CountingTransformer(
-            CountingTransformerConfig(
-                num_classes=max_count + 1,
-                max_regions=max_regions,
-                d_model=d_model,
-                n_heads=n_heads,
-                encoder_layers=encoder_layers,
-                decoder_layers=decoder_layers,
-                d_ff=d_ff,
-                causal=causal,
-                position=position,
-                decoder=decoder,
-                max_length=max_length,
+        if lr <= 0 or weight_decay < 0 or warmup_steps < 0:
+            raise ValueError(
+                f"lr must be > 0, weight_decay and warmup_steps >= 0 "
+                f"(got {lr}, {weight_decay}, {warmup_steps})"
             )
+        self.model = CountingTransformer(
+            num_classes=max_count + 1,
+            max_regions=max_regions,
+            d_model=d_model,
+            n_heads=n_heads,
+            encoder_layers=encoder_layers,
+            decoder_layers=decoder_layers,
+            d_ff=d_ff,
+            causal=causal,
+            position=position,
+            decoder=decoder,
+            max_length=max_length,
         )
+        if init_from is not None:  # start from an earlier run's weights (same shapes)
+            self.model.load_state_dict(load_model(init_from).state_dict())
         self.eval_metrics = nn.ModuleDict()
         self.results: dict[str, dict[str, float]] = {}
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import matplotlib
 
@@ -96,32 +95,5 @@ def ood_accuracy(
     by_regions.set(xlabel="number of regions", title="vs number of regions")
     by_length.legend(fontsize=8)
     by_regions.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
-def sweep_accuracy(rows: Sequence[Mapping[str, Any]], metric: str = "acc_region") -> Figure:
-    """One point per seed, per positional encoding, causal and non-causal side by side."""
-    positions = list(dict.fromkeys(row["position"] for row in rows))
-    encoders = list(dict.fromkeys(row["encoder"] for row in rows))
-    fig, axis = plt.subplots(figsize=(1.8 * len(positions) + 2, 4))
-    width = 0.8 / len(encoders)
-    for k, encoder in enumerate(encoders):
-        for i, position in enumerate(positions):
-            values = [
-                r[metric] for r in rows if r["encoder"] == encoder and r["position"] == position
-            ]
-            x = i + (k - (len(encoders) - 1) / 2) * width
-            axis.scatter(
-                [x] * len(values), values, color=f"C{k}", label=encoder if i == 0 else None
-            )
-            if values:
-                axis.hlines(sum(values) / len(values), x - width / 3, x + width / 3, color=f"C{k}")
-    axis.set_xticks(range(len(positions)))
-    axis.set_xticklabels(positions)
-    axis.set(
-        ylabel=f"in-distribution {metric}", ylim=(0, 1.02), title="encoder x positional encoding"
-    )
-    axis.legend()
     fig.tight_layout()
     return fig

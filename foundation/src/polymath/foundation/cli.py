@@ -1,4 +1,8 @@
-"""The ``polymath`` command: list packages, run recipes, drive LightningCLI, open the MLflow UI."""
+"""The ``polymath`` command: list packages, run and evaluate recipes, open the MLflow UI.
+
+Light to start: ``polymath --help`` and ``polymath list`` import neither torch, Lightning nor
+MLflow; a command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from polymath.foundation.config import ConfigError
 from polymath.foundation.contract import (
     BrokenPackageError,
     UnknownPackageError,
     UnknownRecipeError,
-    discover_packages,
+    load_packages,
 )
 
 EXPECTED_ERRORS = (
@@ -32,10 +37,13 @@ EXPECTED_ERRORS = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args, rest = parser.parse_known_args(argv)
-    if rest and args.command not in ("fit", "validate", "test"):
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    unknown = [item for item in rest if item.startswith("-") or "=" not in item]
+    if unknown or (rest and not hasattr(args, "overrides")):
+        parser.error(f"unrecognized arguments: {' '.join(unknown or rest)}")
+    if rest:  # overrides written after an option: polymath run PKG RECIPE --print-config a.b=1
+        args.overrides = [*args.overrides, *rest]
     try:
-        return args.handler(args, rest)
+        return args.handler(args)
     except KeyboardInterrupt:
         print("polymath: interrupted", file=sys.stderr)
         return 130
@@ -68,28 +76,48 @@ def _parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run",
-        help="run a recipe, tracked in MLflow",
-        description="Overrides are dotted KEY=VALUE pairs, values parsed as YAML: "
-        "model.lr=3e-4 trainer.max_steps=200 trainer.strategy=ddp trainer.devices=2",
+        help="run a recipe (or a saved configuration), tracked in MLflow",
+        description="Overrides are dotted KEY=VALUE pairs, values parsed as YAML and checked "
+        "against the classes they configure: model.n_heads=2 trainer.max_steps=200 "
+        "trainer.strategy=ddp trainer.devices=2",
     )
     run.add_argument("package")
-    run.add_argument("recipe")
+    run.add_argument("recipe", nargs="?", help="a recipe name (omit with --config)")
     run.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+    _configured(run)
     run.add_argument(
-        "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlflow.db)"
+        "--print-config", action="store_true", help="print the resolved configuration and exit"
+    )
+    run.add_argument(
+        "--register",
+        nargs="?",
+        const="",
+        metavar="NAME",
+        help="also register the final model in the Model Registry (default name: the package)",
     )
     run.set_defaults(handler=_run)
 
-    for name in ("fit", "validate", "test"):
+    for name, text in (("fit", "fit only"), ("test", "test a model")):
         sub = commands.add_parser(
             name,
-            help=f"LightningCLI {name} over a package's module and datamodule",
-            description="Any further arguments go to LightningCLI (e.g. --trainer.max_steps=10).",
+            help=f"{text} with a configuration file (the format of recipes and of a run's config.yaml)",
         )
         sub.add_argument("package")
-        sub.add_argument("--config", required=True, type=Path, help="LightningCLI YAML file")
-        sub.add_argument("--tracking-uri")
-        sub.set_defaults(handler=_lightning_cli, subcommand=name)
+        sub.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+        _configured(sub, required=True)
+        if name == "test":
+            sub.add_argument("--model", required=True, help="run id, runs:/ or models:/ URI, file")
+        sub.set_defaults(handler=_stage, stage=name)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="re-run a package's test sets on a logged model, without training"
+    )
+    evaluate.add_argument("package")
+    evaluate.add_argument("overrides", nargs="*", metavar="KEY=VALUE")
+    evaluate.add_argument("--model", required=True, help="run id, runs:/ or models:/ URI, file")
+    evaluate.add_argument("--recipe", help="whose data to test on (default: the model's own run)")
+    _configured(evaluate)
+    evaluate.set_defaults(handler=_evaluate)
 
     ui = commands.add_parser("ui", help="the MLflow UI on the default store, on 127.0.0.1")
     ui.add_argument("--port", type=int, default=5000)
@@ -105,8 +133,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _list(args: argparse.Namespace, rest: list[str]) -> int:
-    packages = discover_packages()
+def _configured(parser: argparse.ArgumentParser, required: bool = False) -> None:
+    parser.add_argument(
+        "--config", type=Path, required=required, help="a recipe file or a run's config.yaml"
+    )
+    parser.add_argument(
+        "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlflow.db)"
+    )
+
+
+def _list(args: argparse.Namespace) -> int:
+    packages, broken = load_packages()
+    for name, reason in broken.items():
+        print(f"polymath: package {name!r} is skipped: {reason}", file=sys.stderr)
     if not packages:
         print("no polymath packages installed")
         return 0
@@ -115,19 +154,80 @@ def _list(args: argparse.Namespace, rest: list[str]) -> int:
         print(
             f"{package.name:24} {package.version:10} foundation {foundation:16} {package.summary}"
         )
-        for name, recipe in package.recipes.items():
-            print(f"    {name:12} {recipe.description}")
+        for name in package.recipe_files:
+            print(f"    {name:12} {package.description(name)}")
     return 0
 
 
-def _run(args: argparse.Namespace, rest: list[str]) -> int:
+def _split(args: argparse.Namespace) -> tuple[str | None, list[str]]:
+    """``run PKG KEY=VALUE --config F``: argparse takes the first override for the recipe."""
+    recipe, overrides = args.recipe, list(args.overrides)
+    if recipe is not None and "=" in recipe:
+        recipe, overrides = None, [recipe, *overrides]
+    if recipe is not None and args.config is not None:
+        raise ConfigError("give a recipe name or --config FILE, not both")
+    if recipe is None and args.config is None:
+        raise ConfigError("name a recipe (polymath list shows them) or give --config FILE")
+    return recipe, overrides
+
+
+def _run(args: argparse.Namespace) -> int:
+    recipe, overrides = _split(args)
+    if args.print_config:
+        from polymath.foundation.config import to_yaml
+        from polymath.foundation.contract import get_package
+        from polymath.foundation.runner import resolve_recipe
+
+        package = get_package(args.package)
+        resolved = resolve_recipe(package, recipe, overrides, args.config)
+        print(to_yaml(resolved.to_mapping()), end="")
+        return 0
     from polymath.foundation.runner import run_recipe
+
+    register = None if args.register is None else (args.register or args.package)
+    return _report(
+        lambda: run_recipe(
+            args.package, recipe, overrides, args.tracking_uri, args.config, register=register
+        )
+    )
+
+
+def _stage(args: argparse.Namespace) -> int:
+    from polymath.foundation import stages
+    from polymath.foundation.runner import run_recipe
+
+    experiment = (
+        stages.fit_only
+        if args.stage == "fit"
+        else stages.evaluate_model(args.model, args.tracking_uri)
+    )
+    return _report(
+        lambda: run_recipe(
+            args.package,
+            None,
+            args.overrides,
+            args.tracking_uri,
+            args.config,
+            experiment=experiment,
+        )
+    )
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from polymath.foundation.stages import evaluate
+
+    return _report(
+        lambda: evaluate(
+            args.package, args.model, args.recipe, args.config, args.overrides, args.tracking_uri
+        )
+    )
+
+
+def _report(run: Any) -> int:
     from polymath.foundation.training import shutdown_distributed
 
     try:
-        result = run_recipe(
-            args.package, args.recipe, args.overrides, tracking_uri=args.tracking_uri
-        )
+        result = run()
     finally:
         shutdown_distributed()
     if result.run_id is None:
@@ -141,21 +241,7 @@ def _run(args: argparse.Namespace, rest: list[str]) -> int:
     return 0
 
 
-def _lightning_cli(args: argparse.Namespace, rest: list[str]) -> int:
-    from polymath.foundation.lightning_cli import run_lightning_cli
-
-    if not args.config.is_file():
-        raise FileNotFoundError(f"config file not found: {args.config}")
-    from polymath.foundation.training import shutdown_distributed
-
-    try:
-        run_lightning_cli(args.subcommand, args.package, args.config, rest, args.tracking_uri)
-    finally:
-        shutdown_distributed()
-    return 0
-
-
-def _ui(args: argparse.Namespace, rest: list[str]) -> int:
+def _ui(args: argparse.Namespace) -> int:
     from polymath.foundation.tracking import default_artifact_location, resolve_tracking_uri
 
     uri = resolve_tracking_uri(args.tracking_uri)
@@ -177,7 +263,7 @@ def _ui(args: argparse.Namespace, rest: list[str]) -> int:
     return 0
 
 
-def _demo(args: argparse.Namespace, rest: list[str]) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from polymath.foundation.demo import run_demo
 
     return run_demo(args.recipe, args.tracking_uri)

@@ -79,7 +79,9 @@ class SavableModel(nn.Module):
         """Writes the model atomically (temporary file, then rename)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+        handle, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
+        )
         os.close(handle)
         try:
             torch.save(self.to_checkpoint(), temporary)
@@ -90,7 +92,9 @@ class SavableModel(nn.Module):
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str], map_location: str | torch.device = "cpu") -> SavableModel:
+    def load(
+        cls, path: str | os.PathLike[str], map_location: str | torch.device = "cpu"
+    ) -> SavableModel:
         """Rebuilds a model saved by ``save``; called on a subclass, the file must hold that class."""
         model = model_from_checkpoint(_read(path, map_location), source=str(path))
         if cls is not SavableModel and not isinstance(model, cls):

@@ -1,12 +1,19 @@
-"""Running a package's recipe as one tracked MLflow run."""
+"""Running a package's recipe as one tracked MLflow run (a sweep: a parent run with child runs).
+
+Order matters: the recipe is resolved and validated, and its module and datamodule are built once,
+before any MLflow run exists, so bad input never leaves a FAILED run behind. The runner, not
+Lightning's teardown, ends the run: FINISHED only after the recipe's last step.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -15,14 +22,23 @@ from lightning import LightningDataModule, LightningModule, Trainer, seed_everyt
 from lightning.pytorch.loggers import MLFlowLogger
 from lightning.pytorch.utilities import rank_zero_only
 
-from polymath.foundation import tracking
-from polymath.foundation.config import apply_overrides, to_yaml
-from polymath.foundation.contract import PaperPackage, get_package
-from polymath.foundation.training import TrainerConfig, build_trainer, fit
+from polymath.foundation import quiet, tracking
+from polymath.foundation.config import ConfigError, to_yaml
+from polymath.foundation.contract import PaperPackage, Recipe, get_package, import_object
+from polymath.foundation.loading import ModelArgsInCheckpoint, log_model
+from polymath.foundation.sweep import SweepSpec, best_row, summarise, summary_figure
+from polymath.foundation.trainer_config import TrainerConfig
+from polymath.foundation.training import build_trainer, fit
+from polymath.foundation.validation import SWEEP_POINT_KEY, Targets, resolve, targets, with_point
 
 RUNS_DIR = "polymath_runs"
 RUN_FILE = "run.json"
 COMPLETED_FILE = "COMPLETED"
+METRICS_FILE = "metrics.json"
+SWEEP_ID_VARIABLES = ("POLYMATH_SWEEP_ID", "SLURM_ARRAY_JOB_ID")
+RECIPE_TAG = "polymath.recipe"
+POINT_TAG = "polymath.sweep.point"
+PARENT_TAG = "mlflow.parentRunId"
 _STAMP_VARIABLE = "POLYMATH_RUN_STAMP"
 
 
@@ -37,13 +53,19 @@ class RunResult:
 
 @dataclass
 class RunContext:
-    """What an experiment gets: its configuration, its tracked run and a way to build trainers."""
+    """What an experiment gets: its configuration, its tracked run, and builders for its parts."""
 
     package: PaperPackage
-    recipe: str
-    config: dict[str, Any]
+    recipe: Recipe
     logger: MLFlowLogger | None
     workdir: Path
+    targets: Targets | None = None
+    register: str | None = None
+    _prebuilt: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return dict(self.recipe.config)
 
     @property
     def trainer_config(self) -> TrainerConfig:
@@ -52,12 +74,35 @@ class RunContext:
             config = config.replace(checkpoint_dir=str(self.workdir / "checkpoints"))
         return config
 
+    def build_module(self, **overrides: Any) -> LightningModule:
+        """The recipe's LightningModule from ``model`` (plus ``overrides``)."""
+        if not overrides and "module" in self._prebuilt:
+            return self._prebuilt.pop("module")
+        return self._targets.module(**{**self.config["model"], **overrides})
+
+    def build_datamodule(self, **overrides: Any) -> LightningDataModule:
+        """The recipe's LightningDataModule from ``data`` (plus ``overrides``)."""
+        if not overrides and "datamodule" in self._prebuilt:
+            return self._prebuilt.pop("datamodule")
+        return self._targets.datamodule(**{**self.config["data"], **overrides})
+
+    @property
+    def _targets(self) -> Targets:
+        if self.targets is None:
+            self.targets = targets(self.package, self.recipe)
+        return self.targets
+
     def trainer(self, logger: bool = True, **overrides: Any) -> Trainer:
-        """A Trainer from the recipe's trainer section plus ``overrides``; ``logger=False`` for sub-fits."""
+        """A Trainer from the recipe's trainer section plus ``overrides``; ``logger=False`` for
+        throw-away sub-fits (no curves, checkpoints or resume: prefer a sweep)."""
         config = self.trainer_config.replace(**overrides)
         if not logger:
             config = config.replace(checkpoint_dir=None, resume=None)
-        return build_trainer(config, logger=self.logger if logger and self.logger else False)
+        return build_trainer(
+            config,
+            logger=self.logger if logger and self.logger else False,
+            callbacks=[ModelArgsInCheckpoint()],
+        )
 
     def fit(
         self,
@@ -81,106 +126,358 @@ class RunContext:
         if self.logger is not None:
             tracking.log_table(self.logger, rows, name)
 
-    def register_model(self, model: Any, name: str | None = None) -> Any:
-        """Registers ``model`` (a plain torch module) in the Model Registry, tagged with the version."""
-        if self.logger is None:
-            return None
-        return tracking.register_model(
-            self.logger, model, name or self.package.name, self.package.version
-        )
-
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None:
         if self.logger is not None:
             self.logger.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
 
+    def log_model(self, module: Any, name: str | None = None) -> str | None:
+        """Logs ``module.model`` (or a SavableModel) as the run's ``model``; registers it as
+        ``name`` (or the run's ``register`` name) in the Model Registry."""
+        if self.logger is None:
+            return None
+        return log_model(
+            self.logger.experiment,
+            self.logger.run_id,
+            module,
+            registered_name=name or self.register,
+            metadata={"package": self.package.name, "package_version": self.package.version},
+        )
+
+    def register_model(self, model: Any, name: str | None = None) -> Any:
+        """Logs and registers a plain model as a new version of ``name`` (default: the package)."""
+        return self.log_model(model, name or self.package.name)
+
 
 def default_experiment(ctx: RunContext) -> dict[str, float]:
-    """One module fitted on one datamodule, tested if the datamodule has a test set, then reported."""
-    module = ctx.package.module(**ctx.config.get("model", {}))
-    datamodule = ctx.package.datamodule(**ctx.config.get("data", {}))
+    """Fit, test when the datamodule has a test set, report, and log the final model."""
+    module = ctx.build_module()
+    datamodule = ctx.build_datamodule()
     trainer = ctx.trainer()
     ctx.fit(trainer, module, datamodule)
     metrics = _floats(trainer.callback_metrics)
     if _overrides(datamodule, "test_dataloader"):
         trainer.test(module, datamodule=datamodule, verbose=False)
         metrics.update(_floats(trainer.callback_metrics))
-    if ctx.package.report is not None and trainer.global_rank == 0:
-        ctx.package.report(ctx, module, datamodule)
+    if trainer.global_rank == 0:
+        if ctx.package.report is not None:
+            import_object(ctx.package.report)(ctx, module, datamodule)
+        ctx.log_model(module)
     return metrics
+
+
+def _experiment_of(recipe: Recipe) -> Callable[[RunContext], Mapping[str, float]]:
+    """The default experiment, or the recipe's ``run`` function called as ``run(ctx, **experiment)``."""
+    if recipe.experiment is not None:
+        return recipe.experiment
+    if recipe.run is None:
+        return default_experiment
+    function = import_object(recipe.run)
+
+    def experiment(ctx: RunContext) -> Mapping[str, float]:
+        settings = {k: v for k, v in ctx.config["experiment"].items() if k != SWEEP_POINT_KEY}
+        return function(ctx, **settings)
+
+    return experiment
+
+
+def resolve_recipe(
+    package: PaperPackage,
+    recipe_name: str | None = None,
+    overrides: Sequence[str] = (),
+    config_file: str | os.PathLike[str] | None = None,
+) -> Recipe:
+    """The recipe (or saved configuration) with overrides applied, validated and completed."""
+    if config_file is not None:
+        recipe = Recipe.from_file(config_file)
+    elif recipe_name is not None:
+        recipe = package.recipe(recipe_name)
+    else:
+        raise ConfigError("name a recipe or give --config FILE")
+    return resolve(package, recipe, overrides)
 
 
 def run_recipe(
     package_name: str,
-    recipe_name: str,
+    recipe_name: str | None = None,
     overrides: Sequence[str] = (),
     tracking_uri: str | None = None,
+    config_file: str | os.PathLike[str] | None = None,
+    register: str | None = None,
+    experiment: Callable[[RunContext], Mapping[str, float]] | None = None,
 ) -> RunResult:
-    """Runs a recipe with dotted overrides as one MLflow run; raises before training on bad input."""
+    """Runs a recipe with dotted overrides as one MLflow run; raises before any run on bad input.
+
+    ``experiment`` replaces the recipe's own (``polymath fit``/``test`` use this).
+    """
+    quiet.install()
     package = get_package(package_name)
-    recipe = package.recipe(recipe_name)
-    config = apply_overrides(recipe.config, overrides)
-    trainer_config = TrainerConfig.from_mapping(config.get("trainer", {}))
+    recipe = resolve_recipe(package, recipe_name, overrides, config_file)
+    found = targets(package, recipe)
+    trainer_config = TrainerConfig.from_mapping(recipe.config["trainer"])
     uri = tracking.resolve_tracking_uri(tracking_uri)
     if rank_zero_only.rank == 0:
         tracking.ensure_reachable(uri)
-    workdir, previous_run = _workdir(package.name, recipe_name, trainer_config.resume == "auto")
-    logger = _logger(package, recipe_name, uri, previous_run)
-    ctx = RunContext(package, recipe_name, config, logger, workdir)
-    seed_everything(trainer_config.seed, workers=True)
-    started = time.perf_counter()
+    body = experiment or _experiment_of(recipe)
+    if recipe.sweep is not None and experiment is None:
+        return _run_sweep(package, recipe, found, uri, body, register)
+    seed_everything(trainer_config.seed, workers=True, verbose=False)
+    prebuilt = _build(found, recipe.config)
+    root = Path(RUNS_DIR) / package.name / (recipe.name or "config")
+    workdir, previous = _workdir(root, trainer_config.resume == "auto")
+    logger = _logger(package, recipe, uri, previous)
+    ctx = RunContext(package, recipe, logger, workdir, found, register, prebuilt)
+    seed_everything(trainer_config.seed, workers=True, verbose=False)
+    metrics, seconds = _tracked(ctx, previous, body)
+    return RunResult(logger.run_id if logger else None, metrics, uri, seconds, workdir)
+
+
+def _build(found: Targets, config: Mapping[str, Any]) -> dict[str, Any]:
+    """The module and datamodule, built once before the run exists, and a throw-away Trainer:
+    their own checks (and Lightning's) run now, so bad settings never leave a FAILED run."""
+    built = {}
+    for section, key, cls in (("model", "module", found.module), ("data", "datamodule", found.datamodule)):  # fmt: skip
+        try:
+            built[key] = cls(**config[section])
+        except (ValueError, TypeError, RuntimeError, AssertionError) as error:
+            raise ConfigError(
+                f"{section}: {cls.__name__} refused its settings: {_first_line(error)}"
+            ) from None
+    trainer = TrainerConfig.from_mapping(config["trainer"])
+    if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
+        raise ConfigError(f"trainer.resume: no checkpoint at {trainer.resume}")
     try:
-        if logger is not None and previous_run is None:
-            tracking.log_run_metadata(logger, config, world_size=trainer_config.world_size or 1)
-            _remember_run(workdir, logger.run_id)
+        build_trainer(
+            trainer.replace(checkpoint_dir=None, resume=None, progress="none", threads=None)
+        )
+    except Exception as error:  # Lightning's MisconfigurationException, ValueError, ...
+        raise ConfigError(
+            f"trainer: Lightning refused the settings: {_first_line(error)}"
+        ) from None
+    return built
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _tracked(
+    ctx: RunContext, previous: str | None, body: Callable[[RunContext], Mapping[str, float]]
+) -> tuple[dict[str, float], float]:
+    """Runs ``body`` inside the context's MLflow run and ends that run with the true status."""
+    logger, started = ctx.logger, time.perf_counter()
+    try:
+        if logger is not None and previous is None:
+            world = TrainerConfig.from_mapping(ctx.config["trainer"]).world_size or 1
+            tracking.log_run_metadata(logger, ctx.recipe.to_mapping(), world_size=world)
+            logger.experiment.set_tag(logger.run_id, RECIPE_TAG, ctx.recipe.name)
+            _write_json(ctx.workdir / RUN_FILE, {"run_id": logger.run_id})
         elif logger is not None:  # MLflow params are immutable: keep the first, record the change
-            logger.experiment.log_text(logger.run_id, to_yaml(config), "config-resumed.yaml")
-        metrics = dict((recipe.experiment or default_experiment)(ctx))
+            logger.experiment.log_text(
+                logger.run_id, to_yaml(ctx.recipe.to_mapping()), "config-resumed.yaml"
+            )
+        metrics = dict(body(ctx))
         seconds = time.perf_counter() - started
         ctx.log_metrics({"run/seconds": seconds})
-    except BaseException as error:  # the runner, not Lightning's teardown, ends the MLflow run
-        if logger is not None:
-            tracking.end_run(logger, tracking.run_status(error))
+    except BaseException as error:
+        _end_run(logger, error)
         if isinstance(error, SystemExit) and error.code is None:  # Lightning's SIGTERMException
             raise SystemExit(143) from error
         raise
-    if logger is not None:
-        tracking.end_run(logger, "FINISHED")
-    (workdir / COMPLETED_FILE).touch()
-    run_id = logger.run_id if logger is not None else None
-    return RunResult(run_id, metrics, uri, seconds, workdir)
+    _end_run(logger)
+    _write_json(ctx.workdir / METRICS_FILE, metrics)
+    (ctx.workdir / COMPLETED_FILE).touch()
+    return metrics, seconds
+
+
+def _end_run(logger: MLFlowLogger | None, error: BaseException | None = None) -> None:
+    """Ends the MLflow run with the recipe's true status (Lightning's teardown does not)."""
+    if logger is not None and logger.run_id is not None:
+        tracking.end_run(logger, tracking.run_status(error))
+
+
+def _run_sweep(
+    package: PaperPackage,
+    recipe: Recipe,
+    found: Targets,
+    uri: str,
+    body: Callable[[RunContext], Mapping[str, float]],
+    register: str | None,
+) -> RunResult:
+    """One parent run, one child run per point; resumable, and runnable one point at a time."""
+    spec = SweepSpec.from_mapping(recipe.sweep or {})
+    points = spec.points()
+    only = recipe.config["experiment"].get(SWEEP_POINT_KEY)
+    if only is not None and not 0 <= only < len(points):
+        raise ConfigError(f"experiment.point must be from 0 to {len(points) - 1}, not {only}")
+    base = TrainerConfig.from_mapping(recipe.config["trainer"])
+    resume = base.resume == "auto"
+    for index in [only] if only is not None else range(len(points)):
+        _build(found, with_point(recipe.config, points[index]))  # refuse bad points before any run
+    root = Path(RUNS_DIR) / package.name / (recipe.name or "config")
+    started = time.perf_counter()
+    with _parent_run(root, resume, only is not None) as (workdir, previous):
+        parent = _logger(package, recipe, uri, previous)
+        parent_ctx = RunContext(package, recipe, parent, workdir, found, register)
+        if parent is not None and previous is None:
+            tracking.log_run_metadata(parent, recipe.to_mapping(), world_size=base.world_size or 1)
+            parent.experiment.set_tag(parent.run_id, RECIPE_TAG, recipe.name)
+            _write_json(workdir / RUN_FILE, {"run_id": parent.run_id})
+    try:
+        for index in [only] if only is not None else range(len(points)):
+            _run_point(parent_ctx, spec, points, index, resume or only is not None, body)
+    except BaseException as error:
+        if only is None:  # a point of a job array leaves the parent to the other points
+            _end_run(parent, error)
+        raise
+    metrics = _finish_sweep(parent_ctx, spec, points, time.perf_counter() - started)
+    if only is not None:
+        metrics = {**_read_json(workdir / f"point-{only:03d}" / METRICS_FILE), **metrics}
+    return RunResult(
+        parent.run_id if parent else None, metrics, uri, time.perf_counter() - started, workdir
+    )
+
+
+def _run_point(
+    parent: RunContext,
+    spec: SweepSpec,
+    points: list[dict[str, Any]],
+    index: int,
+    resume: bool,
+    body: Callable[[RunContext], Mapping[str, float]],
+) -> None:
+    workdir = parent.workdir / f"point-{index:03d}"
+    if (workdir / COMPLETED_FILE).exists():
+        print(f"sweep: point {index + 1}/{len(points)} already finished, skipped", flush=True)
+        return
+    workdir.mkdir(parents=True, exist_ok=True)
+    previous = _read_json(workdir / RUN_FILE).get("run_id") if resume else None
+    config = with_point(parent.recipe.config, points[index])
+    config["experiment"].pop(SWEEP_POINT_KEY, None)
+    if previous is not None:
+        config["trainer"]["resume"] = "auto"
+    recipe = replace(parent.recipe, config=config, sweep=None)
+    shown = " ".join(f"{key}={value}" for key, value in points[index].items())
+    print(f"sweep: point {index + 1}/{len(points)}: {shown}", flush=True)
+    logger = None
+    if parent.logger is not None:
+        name = f"{parent.logger._run_name or parent.recipe.name}/point-{index:03d}"
+        logger = tracking.create_logger(
+            parent.package.name, name, tracking_uri=parent.logger._tracking_uri,
+            run_id=previous, log_model=False,
+        )  # fmt: skip
+        if previous is None:
+            client = logger.experiment
+            client.set_tag(logger.run_id, PARENT_TAG, parent.logger.run_id)
+            client.set_tag(logger.run_id, POINT_TAG, str(index))
+    trainer_config = TrainerConfig.from_mapping(config["trainer"])
+    seed_everything(trainer_config.seed, workers=True, verbose=False)
+    ctx = RunContext(parent.package, recipe, logger, workdir, parent.targets, parent.register)
+    _tracked(ctx, previous, body)
+
+
+def _finish_sweep(
+    ctx: RunContext, spec: SweepSpec, points: list[dict[str, Any]], seconds: float
+) -> dict[str, float]:
+    """Once every point has finished: the summary table, its figure and the parent's end."""
+    with _locked(ctx.workdir):
+        rows = []
+        for index, point in enumerate(points):
+            folder = ctx.workdir / f"point-{index:03d}"
+            if not (folder / COMPLETED_FILE).exists():
+                return {}
+            rows.append({"point": index, **point, **_read_json(folder / METRICS_FILE)})
+        if (ctx.workdir / COMPLETED_FILE).exists():
+            return {}
+        summary = summarise(spec, rows)
+        columns = ["point", *spec.axes, spec.metric]
+        ctx.log_table([{k: row.get(k) for k in columns} for row in rows], "sweep_points")
+        ctx.log_table(summary, "sweep_summary")
+        figure = summary_figure(spec, summary)
+        ctx.log_figure(figure, "sweep_summary")
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        best = best_row(spec, rows)
+        metrics = {}
+        if best is not None:
+            metrics = {
+                f"best/{spec.metric}": float(best[spec.metric]),
+                "best/point": float(best["point"]),
+            }
+        metrics["run/seconds"] = seconds
+        ctx.log_metrics(metrics)
+        _end_run(ctx.logger)
+        _write_json(ctx.workdir / METRICS_FILE, metrics)
+        (ctx.workdir / COMPLETED_FILE).touch()
+        print(f"sweep: {len(points)} points finished; best {spec.metric} = "
+              f"{metrics.get(f'best/{spec.metric}', float('nan')):.4g}", flush=True)  # fmt: skip
+        return metrics
+
+
+@contextmanager
+def _parent_run(root: Path, resume: bool, one_point: bool) -> Iterator[tuple[Path, str | None]]:
+    """The sweep's folder and parent run id; points of one job array share them by sweep id."""
+    if not one_point:
+        yield _workdir(root, resume)
+        return
+    sweep_id = next((os.environ[v] for v in SWEEP_ID_VARIABLES if os.environ.get(v)), None)
+    if sweep_id is None:
+        raise ConfigError(
+            "experiment.point needs POLYMATH_SWEEP_ID (or SLURM_ARRAY_JOB_ID) set, so that the "
+            "points of one sweep share one parent run"
+        )
+    workdir = root / f"sweep-{sweep_id}"
+    workdir.mkdir(parents=True, exist_ok=True)
+    with _locked(workdir):
+        yield workdir, _read_json(workdir / RUN_FILE).get("run_id")
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    with open(folder / ".lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _logger(
-    package: PaperPackage, recipe: str, uri: str, run_id: str | None
+    package: PaperPackage, recipe: Recipe, uri: str, run_id: str | None
 ) -> MLFlowLogger | None:
     if rank_zero_only.rank != 0:
         return None
-    name = tracking.make_run_name(package.name, recipe)
+    name = tracking.make_run_name(package.name, recipe.name or "config")
     return tracking.create_logger(
         package.name, name, tracking_uri=uri, run_id=run_id, log_model=False
     )
 
 
-def _workdir(package: str, recipe: str, resume: bool) -> tuple[Path, str | None]:
+def _workdir(root: Path, resume: bool) -> tuple[Path, str | None]:
     """A fresh directory per run; under ``resume="auto"`` the newest unfinished one and its run id."""
-    root = Path(RUNS_DIR) / package / recipe
     if resume and root.is_dir():
         for candidate in sorted(root.iterdir(), reverse=True):
             if (candidate / RUN_FILE).is_file() and not (candidate / COMPLETED_FILE).exists():
-                return candidate, json.loads((candidate / RUN_FILE).read_text())["run_id"]
+                return candidate, _read_json(candidate / RUN_FILE)["run_id"]
     stamp = os.environ.get(_STAMP_VARIABLE) if rank_zero_only.rank != 0 else None
     if stamp is None:
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-        os.environ[_STAMP_VARIABLE] = (
-            stamp  # the DDP launcher's child processes share the directory
-        )
+        os.environ[_STAMP_VARIABLE] = stamp  # the DDP launcher's child processes share it
     workdir = root / stamp
     workdir.mkdir(parents=True, exist_ok=True)
     return workdir, None
 
 
-def _remember_run(workdir: Path, run_id: str) -> None:
-    (workdir / RUN_FILE).write_text(json.dumps({"run_id": run_id}))
+def _write_json(path: Path, values: Mapping[str, Any]) -> None:
+    """Atomically: a temporary file, then a rename."""
+    temporary = path.with_name(f".{path.name}.partial")
+    temporary.write_text(json.dumps(dict(values), indent=1))
+    os.replace(temporary, path)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def _overrides(datamodule: LightningDataModule, hook: str) -> bool:

@@ -1,15 +1,12 @@
-"""What polymath-likelihood-ratio registers in the entry-point group ``polymath.packages``."""
+"""What polymath-likelihood-ratio registers in ``polymath.packages`` (data only: nothing heavy)."""
 
-from polymath.foundation import PaperPackage
-from polymath.likelihood_ratio.data import RatioDataModule
-from polymath.likelihood_ratio.module import LikelihoodRatioEnsemble
-from polymath.likelihood_ratio.recipes import RECIPES
+from polymath.foundation.contract import PaperPackage
 
 PACKAGE = PaperPackage(
     name="likelihood-ratio",
     distribution="polymath-likelihood-ratio",
     summary="Learning likelihood ratios with neural network classifiers (Rizvi, Pettee, Nachman 2023)",
-    module=LikelihoodRatioEnsemble,
-    datamodule=RatioDataModule,
-    recipes=RECIPES,
+    module="polymath.likelihood_ratio.module:LikelihoodRatioEnsemble",
+    datamodule="polymath.likelihood_ratio.data:RatioDataModule",
+    recipes="polymath.likelihood_ratio.recipes",
 )

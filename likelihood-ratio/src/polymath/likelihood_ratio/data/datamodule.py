@@ -39,7 +39,7 @@ class RatioDataModule(L.LightningDataModule):
             raise ValueError(f"batch_fraction must be in (0, 1], got {batch_fraction}")
         if n < 4:
             raise ValueError(f"n must be at least 4, got {n}")
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # foundation logs the resolved configuration
         self.problem: RatioProblem = get_dataset(dataset, **dict(dataset_params or {}))
         self.batch_size = max(1, int(batch_fraction * n))
         self._train: TensorDataset | None = None
