@@ -18,8 +18,8 @@ export OMP_NUM_THREADS=1
 
 logs=${POLYMATH_DRILL_LOGS:-$(mktemp -d -t polymath-drills-XXXX)}
 mkdir -p "$logs"
-declare -A limits=([resume]=1800 [corruption]=900 [bad_inputs]=900 [concurrent_runs]=900 [outage]=900)
-declare -A args=([resume]="--cycles 20 --budget-s 1500" [corruption]="--corruptions 60 --kills 60"
+declare -A limits=([resume]=3000 [corruption]=900 [bad_inputs]=900 [concurrent_runs]=900 [outage]=900)
+declare -A args=([resume]="--cycles 20 --budget-s 2700" [corruption]="--corruptions 60 --kills 60"
                  [bad_inputs]="" [concurrent_runs]="--runs 3 --rounds 2" [outage]="--down-s 15")
 drills=("$@")
 [ ${#drills[@]} -eq 0 ] && drills=(resume corruption bad_inputs concurrent_runs outage)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 from lightning import Callback, LightningDataModule, LightningModule, seed_everything
-from torch.utils.data import DataLoader, IterableDataset
+from torch.utils.data import DataLoader, IterableDataset, TensorDataset
 
 from polymath.foundation import build_trainer, fit
 
@@ -36,6 +36,39 @@ class NoisyLine(IterableDataset):
 class LineData(LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         return DataLoader(NoisyLine(), batch_size=None)
+
+
+class SkippingLoader(DataLoader):
+    """A DataLoader with its own position (batches given in the epoch), as Lightning's stateful
+    loaders have; the data has a length, so Lightning fetches no batch ahead."""
+
+    def __init__(self) -> None:
+        x = torch.from_numpy(np.random.default_rng(5).normal(size=(400, 4))).float()
+        super().__init__(TensorDataset(x, x.sum(dim=1, keepdim=True)), batch_size=8)
+        self.given = self.skip = 0
+
+    def __iter__(self):
+        batches = super().__iter__()  # at once, as DataLoader does: it draws a seed from torch
+        self.given, self.skip = self.skip, 0
+        for _ in range(self.given):
+            next(batches)
+        return self._counted(batches)
+
+    def _counted(self, batches):
+        for batch in batches:
+            self.given += 1
+            yield batch
+
+    def state_dict(self) -> dict:
+        return {"given": self.given}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.skip = state["given"]
+
+
+class TableData(LightningDataModule):
+    def train_dataloader(self) -> DataLoader:
+        return SkippingLoader()
 
 
 class DropoutLine(LightningModule):
@@ -68,7 +101,7 @@ class KillAt(Callback):
             raise KeyboardInterrupt  # as Ctrl-C or SIGKILL would, after a checkpoint at step 10
 
 
-def _fit(checkpoints: Path, kill_at: int | None = None) -> torch.Tensor:
+def _fit(checkpoints: Path, kill_at: int | None = None, data=LineData, **extra) -> torch.Tensor:
     seed_everything(3, workers=True)
     config = {
         "max_steps": 24,
@@ -77,10 +110,11 @@ def _fit(checkpoints: Path, kill_at: int | None = None) -> torch.Tensor:
         "resume": "auto",
         "deterministic": True,
         "progress": "none",
+        **extra,
     }
     module = DropoutLine()
     trainer = build_trainer(config, callbacks=[KillAt(kill_at)] if kill_at else [])
-    fit(trainer, module, LineData(), config)
+    fit(trainer, module, data(), config)
     return torch.cat([p.detach().flatten() for p in module.parameters()])
 
 
@@ -98,3 +132,11 @@ def test_a_killed_and_resumed_fit_ends_bitwise_where_the_uninterrupted_fit_ends(
     ]
     resumed = _fit(tmp_path / "killed")
     assert torch.equal(resumed, uninterrupted)
+
+
+def test_a_stateful_dataloader_resumes_where_lightning_would_skip_its_state(tmp_path: Path) -> None:
+    """With max_epochs set, estimated_stepping_batches sets up the data before the restore."""
+    uninterrupted = _fit(tmp_path / "whole", data=TableData, max_epochs=1)
+    with pytest.raises(SystemExit):
+        _fit(tmp_path / "killed", kill_at=13, data=TableData, max_epochs=1)
+    assert torch.equal(_fit(tmp_path / "killed", data=TableData, max_epochs=1), uninterrupted)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import partial
 from itertools import product
 from pathlib import Path
@@ -117,16 +119,20 @@ class CountingDataModule(LightningDataModule):
         return self.data_dir / f"{name}-{hashlib.sha256(described.encode()).hexdigest()[:12]}"
 
     def prepare_data(self) -> None:
+        """Writes the evaluation sets that ``data_dir`` lacks; runs started together in one folder
+        share them: one process writes while the others wait on a lock, then read."""
         sets = {**self.eval_sets("val"), **self.eval_sets("test")}
-        for index, (name, task) in enumerate(sets.items()):
-            directory = self._directory(name, task)
-            if (directory / "manifest.json").exists():
-                continue
-            samples = generate(
-                self.eval_size, seed=self.eval_seed + index, max_count=self.max_count, **task
-            )
-            per_shard = -(-self.eval_size // SHARDS_PER_SET)
-            write_shards(sample_dicts(samples), directory, max_count=per_shard, overwrite=True)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(self.data_dir):
+            for index, (name, task) in enumerate(sets.items()):
+                directory = self._directory(name, task)
+                if (directory / "manifest.json").exists():
+                    continue
+                samples = generate(
+                    self.eval_size, seed=self.eval_seed + index, max_count=self.max_count, **task
+                )
+                per_shard = -(-self.eval_size // SHARDS_PER_SET)
+                write_shards(sample_dicts(samples), directory, max_count=per_shard, overwrite=True)
 
     def train_dataloader(self) -> DataLoader:
         stream = CountingStream(self.batch_size, self.seed, max_count=self.max_count, **self.task)
@@ -148,3 +154,14 @@ class CountingDataModule(LightningDataModule):
 
     def test_dataloader(self) -> list[DataLoader]:
         return self._loaders("test")
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """An exclusive flock on the folder itself, released when the block ends."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)

@@ -1,14 +1,16 @@
 """Exact resume: the checkpoint holds where every training stream stood and the random states.
 
 A training stream is resumable when its dataset has ``state_dict()`` and ``load_state_dict(state)``
-(the infinite generators of the packages, foundation's shard readers). Lightning fetches one batch
-ahead of the batch it trains on, so the dataset's state is recorded as each batch is made and
-adopted only when the trainer takes that batch: a checkpoint at step k resumes with batch k + 1.
-Lightning's own stateful-dataloader hooks are not used: when ``configure_optimizers`` reads
-``trainer.estimated_stepping_batches`` the loader is set up, and a batch drawn, before the checkpoint
-is restored, and the saved states are silently skipped (Lightning issue #20550). Here the batch
-drawn ahead is discarded and drawn again once the streams are restored, so a resumable dataset's
-``__iter__`` must start from its loaded state, or from its beginning.
+(the infinite generators of the packages). Lightning sets up the training data, and fetches a batch
+ahead, before any callback hook runs; here that batch is discarded and fetched again once the
+streams are tracked and restored, so a resumable dataset's ``__iter__`` must start from its loaded
+state, or from its beginning. From then on the dataset's state is recorded as each batch is made
+and adopted when the trainer takes that batch: a checkpoint at step k resumes with batch k + 1.
+
+DataLoaders with their own ``state_dict`` (foundation's ``ShardLoader``) are saved and restored by
+Lightning, except when ``configure_optimizers`` reads ``trainer.estimated_stepping_batches`` in a fit
+bounded by epochs: the data is then set up before the checkpoint is restored and the saved states
+are silently skipped (Lightning issue #20550). They are given those states here.
 """
 
 from __future__ import annotations
@@ -99,8 +101,9 @@ class ExactResume(Callback):
         if mine is not None:
             self._restore_streams(mine["streams"])
         rng = mine["rng"] if mine is not None else _rng_states()
+        skipped = _load_skipped_loader_states(trainer)
         fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
-        if self._streams and fetcher is not None:
+        if (self._streams or skipped) and fetcher is not None:
             # Lightning drew a batch ahead before the streams were tracked and restored
             iter(fetcher)
         _set_rng_states(rng)  # last: a new DataLoader iterator draws its base seed from torch
@@ -140,6 +143,19 @@ class ExactResume(Callback):
             return
         for stream, position in zip(self._streams, positions, strict=True):
             stream.restore(position)
+
+
+def _load_skipped_loader_states(trainer: Trainer) -> bool:
+    """Give stateful DataLoaders (with their own ``state_dict``) the states Lightning skipped.
+
+    Lightning saves them in the fit loop's state and loads them when it sets up the training data,
+    unless that happened before the checkpoint was restored (Lightning #20550).
+    """
+    fit_loop = trainer.fit_loop
+    if not getattr(fit_loop, "_combined_loader_states_to_load", None):
+        return False
+    fit_loop._load_combined_loader_states()
+    return True
 
 
 def _loaders(iterables: Any) -> Iterator[Any]:
