@@ -1,0 +1,129 @@
+"""The LightningDataModule: pairs from the AstroCLIP HDF5 file, real or simulated here.
+
+With ``path`` unset, ``n_pairs`` galaxies are simulated once and cached in the official layout
+under ``cache_dir`` (keyed by count and seed), with their true parameters beside them, so later
+runs read the file as they would read the real one. Train is the first 80% of every group; the
+remaining 20% serves as validation and test set, as in the reference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from polymath.astroclip.data.formats import (
+    read_astroclip_h5,
+    read_catalogue,
+    write_astroclip_h5,
+    write_catalogue,
+)
+from polymath.astroclip.data.preprocess import preprocess_images
+
+SIMULATOR_VERSION = 1  # bump when the simulator's output changes, so caches are not reused
+
+
+class PairDataset(Dataset):
+    """Raw image fluxes and spectra, indexable; preprocessing happens per batch in ``collate``."""
+
+    def __init__(self, pairs: dict[str, np.ndarray]) -> None:
+        self.images = torch.from_numpy(pairs["images"])
+        self.spectra = torch.from_numpy(pairs["spectra"])
+        self.redshifts = torch.from_numpy(pairs["redshifts"])
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
+        return {
+            "images": self.images[index],
+            "spectra": self.spectra[index],
+            "redshifts": self.redshifts[index],
+        }
+
+
+def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
+    """Stacks items and turns the flux cutouts into the networks' (B, 3, 144, 144) RGB input."""
+    batch = {k: torch.stack([item[k] for item in items]) for k in items[0]}
+    batch["images"] = preprocess_images(batch["images"])
+    return batch
+
+
+def simulated_file(cache_dir: str | Path, n_pairs: int, seed: int) -> Path:
+    """The cached simulated file for (n_pairs, seed), simulated and written if absent."""
+    path = Path(cache_dir).expanduser() / f"sim-v{SIMULATOR_VERSION}-n{n_pairs}-seed{seed}.h5"
+    catalogue = path.with_suffix(".catalogue.npz")
+    if not (path.is_file() and catalogue.is_file()):
+        from polymath.astroclip.data.simulate import simulate
+
+        pairs = simulate(n_pairs, seed=seed, progress=True)
+        write_catalogue(catalogue, pairs["targetids"], pairs["catalogue"])
+        write_astroclip_h5(path, pairs)
+    return path
+
+
+class AstroCLIPDataModule(L.LightningDataModule):
+    def __init__(
+        self,
+        path: str | None = None,
+        catalogue: str | None = None,
+        n_pairs: int = 2000,
+        seed: int = 0,
+        cache_dir: str = "~/.cache/polymath/astroclip",
+        batch_size: int = 64,
+        num_workers: int = 0,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters(logger=False)
+        if n_pairs < 10:
+            raise ValueError(f"n_pairs must be at least 10 (one per group), got {n_pairs}")
+
+    @property
+    def file(self) -> Path:
+        h = self.hparams
+        return Path(h.path) if h.path else simulated_file(h.cache_dir, h.n_pairs, h.seed)
+
+    @property
+    def catalogue_file(self) -> Path | None:
+        if self.hparams.catalogue:
+            return Path(self.hparams.catalogue)
+        return None if self.hparams.path else self.file.with_suffix(".catalogue.npz")
+
+    def prepare_data(self) -> None:
+        self.file  # noqa: B018 - simulates and caches the file once, before setup
+
+    def setup(self, stage: str | None = None) -> None:
+        self.pairs = {split: read_astroclip_h5(self.file, split) for split in ("train", "test")}
+        self.train_set, self.test_set = (
+            PairDataset(self.pairs["train"]),
+            PairDataset(self.pairs["test"]),
+        )
+
+    def properties(self, split: str) -> dict[str, np.ndarray]:
+        """Redshift and, where a catalogue exists, the true physical properties of a split."""
+        columns = {"redshift": self.pairs[split]["redshifts"]}
+        if self.catalogue_file is not None:
+            columns.update(read_catalogue(self.catalogue_file, self.pairs[split]["targetids"]))
+        return columns
+
+    def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            dataset,
+            batch_size=self.hparams.batch_size,
+            shuffle=shuffle,
+            drop_last=shuffle,
+            collate_fn=collate,
+            num_workers=self.hparams.num_workers,
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader(self.train_set, shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set, shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader(self.test_set, shuffle=False)
