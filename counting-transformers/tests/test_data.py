@@ -1,3 +1,5 @@
+import multiprocessing
+
 import numpy as np
 import pytest
 import torch
@@ -124,6 +126,23 @@ def test_stream_resumes_after_the_last_batch_drawn():
     fresh = CountingStream(8, seed=1, length=32, regions=3)
     fresh.load_state_dict(CountingStream(8, seed=1, length=32, regions=3).state_dict())
     assert not torch.equal(next(iter(fresh))["tokens"], fourth)  # never drawn: from the start
+
+
+def _prepare(data_dir, start):
+    start.wait()
+    CountingDataModule(length=16, regions=2, eval_size=64, data_dir=str(data_dir)).prepare_data()
+
+
+def test_runs_started_together_share_the_evaluation_sets(tmp_path):
+    fork = multiprocessing.get_context("fork")
+    start = fork.Barrier(3)
+    runs = [fork.Process(target=_prepare, args=(tmp_path, start)) for _ in range(3)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join(timeout=120)
+    assert [run.exitcode for run in runs] == [0, 0, 0]
+    assert len(list(tmp_path.glob("*/manifest.json"))) == 1
 
 
 def test_eval_sets_round_trip_through_shards(tmp_path):
