@@ -12,9 +12,9 @@ from polymath.xval.package import PACKAGE
 def test_package_is_registered_with_its_recipes():
     package = get_package("xval")
     assert package is PACKAGE
-    assert {"smoke", "quick", "encodings", "paper"} <= set(package.recipes)
+    assert {"smoke", "quick", "encodings", "paper"} <= set(package.recipe_names)
     assert package.version == "0.1.0"
-    assert package.recipe("quick").experiment is not None
+    assert package.recipe("quick").run == "polymath.xval.experiments:compare_encodings"
 
 
 @pytest.mark.timeout(600)
@@ -61,3 +61,33 @@ def test_every_recipe_builds_its_modules(name, in_tmp):
     for task in experiment.get("tasks", {"default": {}}).values():
         for encoding in experiment.get("encodings", [config["data"].get("encoding", "xval")]):
             XvalDataModule(**{**config["data"], **task, "encoding": encoding})
+
+
+def test_the_encodings_comparison_logs_its_table_figures_and_model(in_tmp):
+    from polymath.foundation import run_recipe
+
+    overrides = [
+        "experiment.encodings=[xval, p10]",
+        "experiment.continuity_range=[1, 12]",
+        "data.n_train=32",
+        "data.n_val=8",
+        "data.n_test=8",
+        "data.n_ood=8",
+        "data.batch_size=8",
+        "model.d_model=16",
+        "model.n_layers=1",
+        "trainer.max_steps=3",
+        "trainer.val_check_interval=3",
+    ]
+    result = run_recipe(
+        "xval", "quick", overrides, tracking_uri=f"sqlite:///{in_tmp / 'mlflow.db'}"
+    )
+    for encoding in ("xval", "p10"):
+        assert f"multiplication/{encoding}/mse" in result.metrics
+        assert f"multiplication/{encoding}/roughness" in result.metrics
+    artifacts = {
+        p.relative_to(p.parents[1]).as_posix() for p in in_tmp.glob("mlartifacts/*/*/artifacts/*/*")
+    }
+    assert "figures/continuity_multiplication.png" in artifacts
+    assert "tables/encodings.csv" in artifacts
+    assert any(a.startswith("model/") for a in artifacts)

@@ -57,8 +57,9 @@ def compare_encodings(
     continuity_range: tuple[int, int] = (1, 99),
 ) -> dict[str, float]:
     """Fits every encoding on every task (``tasks``: name -> data overrides); logs the table, a
-    bar figure, parity maps and, for multiplication, the continuity sweep and its jump measure."""
-    rows, metrics = [], {}
+    bar figure, parity maps and, for multiplication, the continuity sweep and its jump measure.
+    The run's model is the first task's xVal model (the first model if xVal is not compared)."""
+    rows, metrics, logged = [], {}, False
     for task_name, task in tasks.items():
         curves, sweep = {}, None
         for encoding in encodings:
@@ -76,6 +77,9 @@ def compare_encodings(
                 row["roughness"] = sweep.roughness
                 row["continuity_invalid"] = sweep.invalid
             rows.append(row)
+            if not logged and (encoding == "xval" or "xval" not in encodings):
+                ctx.log_model(module)
+                logged = True
             print(f"encodings: {_short(row)}", flush=True)
             for name, predictions in module.predictions.items():
                 figure = plots.parity(predictions, f"{task_name} · {encoding} · {name}")

@@ -172,11 +172,9 @@ class NumformerModule(LightningModule):
 
 
 def _load_model(source: str) -> Numformer:
-    """foundation's ``load_model`` (run ids, URIs, files) once it exists; a saved file until then."""
-    try:
-        from polymath.foundation import load_model
-    except ImportError:
-        return Numformer.load(source)
+    """A run id, a ``runs:/`` or ``models:/`` URI, a saved model file or a Lightning checkpoint."""
+    from polymath.foundation import load_model
+
     return load_model(source)
 
 

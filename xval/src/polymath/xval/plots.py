@@ -55,8 +55,9 @@ def encodings_bars(rows: Sequence[Mapping[str, float | str]], metrics: Sequence[
     figure, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.5), squeeze=False)
     labels = [f"{r['task']}\n{r['encoding']}" for r in rows]
     for axis, metric in zip(axes[0], metrics, strict=True):
-        axis.bar(range(len(rows)), [float(r.get(metric, np.nan)) for r in rows])
+        values = np.array([float(r.get(metric, np.nan)) for r in rows])
+        axis.bar(range(len(rows)), np.nan_to_num(values, nan=0.0))
         axis.set_xticks(range(len(rows)), labels, rotation=90, fontsize=7)
-        axis.set(title=metric, yscale="log")
+        axis.set(title=metric, yscale="log" if np.any(values > 0) else "linear")
     figure.tight_layout()
     return figure
