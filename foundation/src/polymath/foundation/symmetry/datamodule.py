@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -40,20 +41,22 @@ def pythia_files(
             if (folder / f"{split}.h5").is_file():
                 continue
             jets = sizes[split]
-            task = progress.add_task(f"pythia {split} jets", total=jets)
+            advance = functools.partial(
+                progress.advance, progress.add_task(f"pythia {split}", total=jets)
+            )
             top = generate_jets(
                 "top",
                 jets - jets // 2,
                 max_constituents,
                 seed * 10 + 2 * offset + 1,
-                lambda k: progress.advance(task, k),
+                advance,
             )
             qcd = generate_jets(
                 "qcd",
                 jets // 2,
                 max_constituents,
                 seed * 10 + 2 * offset + 2,
-                lambda k: progress.advance(task, k),
+                advance,
             )
             labels = np.r_[np.ones(len(top), np.int64), np.zeros(len(qcd), np.int64)]
             order = np.random.default_rng(seed + offset).permutation(len(labels))
@@ -119,7 +122,7 @@ class JetDataModule(L.LightningDataModule):
         for split, (constituents, labels) in self._arrays().items():
             k = limits[split]
             self.sets[split] = TensorDataset(
-                torch.from_numpy(constituents[:k]), torch.from_numpy(labels[:k])
+                torch.tensor(constituents[:k]), torch.tensor(labels[:k])
             )
 
     def train_dataloader(self) -> DataLoader:

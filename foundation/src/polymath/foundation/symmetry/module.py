@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import lightning as L
 import torch
+from jsonargparse.typing import PositiveInt, restricted_number_type
 from torch import Tensor
 from torch.nn import functional as F
 
 from polymath.foundation.symmetry.groups import MAX_TESTED_RAPIDITY
 from polymath.foundation.symmetry.taggers import Architecture, build_tagger
 from polymath.foundation.symmetry.tagging import boost_along_jet, invariance_errors, tagging_metrics
+
+TestedRapidity = restricted_number_type(
+    "TestedRapidity", float, [(">=", 0), ("<=", MAX_TESTED_RAPIDITY)]
+)
+"""A rapidity within the range the layers are tested equivariant in: refused before a run otherwise."""
 
 
 class TaggerModule(L.LightningModule):
@@ -22,17 +28,19 @@ class TaggerModule(L.LightningModule):
     def __init__(
         self,
         architecture: Architecture = "lorentznet",
-        hidden: int = 32,
-        layers: int = 3,
+        hidden: PositiveInt = 32,
+        layers: PositiveInt = 3,
         dropout: float = 0.0,
         max_constituents: int = 30,
         lr: float = 1e-3,
         weight_decay: float = 0.0,
         test_boost: float = 1.0,
-        equivariance_rapidity: float = 2.0,
+        equivariance_rapidity: TestedRapidity = 2.0,
         init_from: str | None = None,
     ) -> None:
         super().__init__()
+        hidden, layers = int(hidden), int(layers)  # plain types in hparams and checkpoints
+        equivariance_rapidity = float(equivariance_rapidity)
         if hidden < 1 or layers < 1:
             raise ValueError(f"hidden and layers must be >= 1, got {hidden} and {layers}")
         if not 0 <= equivariance_rapidity <= MAX_TESTED_RAPIDITY:

@@ -7,6 +7,7 @@ when any component is non-zero.
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 import torch
@@ -65,7 +66,7 @@ class PelicanTagger(SavableModel):
     def __init__(self, hidden: int = 32, layers: int = 3, dropout: float = 0.0) -> None:
         super().__init__()
         widths = [1, *([hidden] * layers)]
-        self.layers = nn.ModuleList(Eq2to2(a, b) for a, b in zip(widths, widths[1:], strict=False))
+        self.layers = nn.ModuleList(Eq2to2(a, b) for a, b in itertools.pairwise(widths))
         self.head = _head(hidden, dropout, inputs=2 * hidden)
 
     def forward(self, p: Tensor) -> Tensor:
