@@ -14,7 +14,9 @@ from polymath.foundation import load_model
 
 class AstroCLIPModule(L.LightningModule):
     """Aligns the two encoders with the CLIP loss. ``freeze_backbones`` trains the heads only,
-    as the paper does after pretraining; from scratch (no pretrained backbones) leave it off."""
+    as the paper does after pretraining; from scratch (no pretrained backbones) leave it off.
+    ``spectrum_from`` names a pretrained SpecFormer (a run, URI or file: ``load_model``'s sources)
+    of the same size, whose weights replace the spectrum encoder's."""
 
     def __init__(
         self,
@@ -33,6 +35,7 @@ class AstroCLIPModule(L.LightningModule):
         weight_decay: float = 0.05,
         warmup_steps: int = 0,
         init_from: str | None = None,
+        spectrum_from: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -54,6 +57,8 @@ class AstroCLIPModule(L.LightningModule):
                 learnable_logit_scale=learnable_logit_scale,
             )
         )
+        if spectrum_from:
+            self.model.spectrum_encoder.load_state_dict(load_model(spectrum_from).state_dict())
         if freeze_backbones:
             for encoder in (self.model.image_encoder, self.model.spectrum_encoder):
                 encoder.requires_grad_(False)
