@@ -93,3 +93,21 @@ def test_unknown_layout_and_missing_field_are_named(tmp_path):
         TrajectoryFile(path, spec)
     with pytest.raises(FormatError, match="no .* file under"):
         WindowDataset(get_dataset("swe"), tmp_path / "empty", 3)
+
+
+def test_generation_is_cached_by_its_parameters(tmp_path, monkeypatch):
+    from polymath.mpp.data import generate as generation
+
+    first = generation.generate(tmp_path, ["advdiff"], 4, 32, 5, progress=False)
+    calls = []
+
+    def simulate(*args, **kwargs):
+        calls.append(args)
+        raise RuntimeError("simulating")
+
+    monkeypatch.setattr(generation, "simulate", simulate)
+    assert generation.generate(tmp_path, ["advdiff"], 4, 32, 5, progress=False) == first
+    assert not calls  # nothing simulated again
+    with pytest.raises(RuntimeError, match="simulating"):  # other parameters: simulated anew
+        generation.generate(tmp_path, ["advdiff"], 4, 32, 6, progress=False)
+    assert calls

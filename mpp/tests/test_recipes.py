@@ -54,7 +54,7 @@ def test_smoke_runs_through_the_cli(in_tmp):
         [sys.executable, "-m", "polymath.foundation.cli", "run", "mpp", "smoke"],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=840,
         env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 0, result.stderr[-2000:]
@@ -67,6 +67,7 @@ def test_smoke_runs_through_the_cli(in_tmp):
     } <= figures
 
 
+@pytest.mark.timeout(900)  # several fits: under a minute on an idle machine
 def test_single_vs_multi_experiment(in_tmp):
     overrides = [*TINY, "data.datasets=[swe, cns_m0.1]", "experiment.steps=2"]
     result = run_recipe(
@@ -75,6 +76,7 @@ def test_single_vs_multi_experiment(in_tmp):
     assert {"multi/swe", "single/swe", "persistence/cns_m0.1"} <= set(result.metrics)
 
 
+@pytest.mark.timeout(900)
 def test_transfer_experiment_appends_the_new_field(in_tmp):
     overrides = [
         *TINY,

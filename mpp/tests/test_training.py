@@ -78,7 +78,7 @@ def test_normalized_mse_weighs_every_field_equally():
 def test_schedule_warms_up_then_decays_to_the_floor():
     values = [warmup_cosine(s, 10, 100, 0.01) for s in range(101)]
     assert values[0] == pytest.approx(0.1) and values[9] == pytest.approx(1.0)
-    assert all(a >= b for a, b in itertools.pairwise(values))
+    assert all(a >= b for a, b in itertools.pairwise(values[10:]))
     assert values[100] == pytest.approx(0.01)
 
 

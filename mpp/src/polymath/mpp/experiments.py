@@ -71,7 +71,7 @@ def transfer(
         target_data = {**data, "datasets": [target], "max_train_trajectories": size}
         for start in ("MPP finetuned", "scratch"):
             module = (
-                MPPModule(**{**model, "lr": finetune_lr}, init_from=str(checkpoint))
+                MPPModule(**{**model, "lr": finetune_lr, "init_from": str(checkpoint)})
                 if start == "MPP finetuned"
                 else MPPModule(**model)
             )
