@@ -1,0 +1,36 @@
+"""polymath.pirounet: PirouNet (Papillon, Pettee, Miolane 2022), a semi-supervised recurrent VAE
+for intentional dance, with its data formats and a synthetic dancer.
+
+Names load on first use (PEP 562), so that the entry point (``package.py``) and ``polymath list``
+do not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import version
+from typing import Any
+
+__version__ = version("polymath-pirounet")
+
+_WHERE = {
+    "PirouNet": "model",
+    "EffortClassifier": "model",
+    "PirouNetModule": "module",
+    "DanceDataModule": "data.datamodule",
+    "simulate_dancer": "data.simulate",
+    "read_session": "data.formats",
+    "read_labels": "data.formats",
+    "scale_pirounet": "data.formats",
+    "scale_beyond_imitation": "data.formats",
+}
+
+__all__ = ["__version__", *sorted(_WHERE)]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,1 @@
+"""Data: seeded simulators, readers of the published formats, and the LightningDataModule."""

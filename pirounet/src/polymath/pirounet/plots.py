@@ -1,0 +1,24 @@
+"""Figures built from arrays, so they can be drawn without a run."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from polymath.pirounet.data.simulate import EFFORTS
+
+
+def confusion_figure(matrices: dict[str, np.ndarray]) -> Figure:
+    """Row-normalised confusion matrices side by side (true effort down, predicted across)."""
+    figure = Figure(figsize=(3.6 * len(matrices), 3.4), layout="constrained")
+    for axes, (title, matrix) in zip(
+        np.atleast_1d(figure.subplots(1, len(matrices))), matrices.items()
+    ):
+        axes.imshow(matrix, vmin=0, vmax=1, cmap="Blues")
+        for (i, j), value in np.ndenumerate(matrix):
+            axes.text(j, i, f"{value:.2f}", ha="center", va="center",
+                      color="white" if value > 0.6 else "black")  # fmt: skip
+        ticks = range(len(matrix))
+        axes.set(title=title, xlabel="predicted", ylabel="true", xticks=ticks, yticks=ticks,
+                 xticklabels=EFFORTS, yticklabels=EFFORTS)  # fmt: skip
+    return figure
