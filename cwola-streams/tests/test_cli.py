@@ -10,10 +10,16 @@ from polymath.cwola_streams import Patch, save_patch
 from polymath.foundation.cli import main
 
 
+@pytest.fixture(scope="module")
+def tracking_uri(tmp_path_factory):
+    """One MLflow store for the module: creating its tables costs seconds per store."""
+    return f"sqlite:///{tmp_path_factory.mktemp('mlflow')}/mlflow.db"
+
+
 @pytest.fixture
-def in_tmp(tmp_path, monkeypatch):
+def in_tmp(tmp_path, monkeypatch, tracking_uri):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)
     return tmp_path
 
 
@@ -21,12 +27,13 @@ def run(*overrides: str) -> int:
     return main(["run", "cwola-streams", "smoke", *overrides])
 
 
-def test_smoke_runs_through_the_cli_and_logs_figures(in_tmp, capsys):
+def test_smoke_runs_through_the_cli_and_logs_figures(in_tmp, capsys, tracking_uri):
     assert run() == 0
     out = capsys.readouterr().out
     assert "top10/purity" in out and "window/stream_stars" in out
-    client = MlflowClient(f"sqlite:///{in_tmp}/mlflow.db")
-    (run_info,) = client.search_runs(client.get_experiment_by_name("cwola-streams").experiment_id)
+    run_id = next(line.split()[-1] for line in out.splitlines() if line.startswith("run id:"))
+    client = MlflowClient(tracking_uri)
+    run_info = client.get_run(run_id)
     metrics = run_info.data.metrics
     assert 0.0 <= metrics["top10/purity"] <= 1.0
     assert metrics["window/stream_stars"] > 10
