@@ -9,8 +9,12 @@ quark. Constituents are (E, px, py, pz), sorted by pT. Needs the ``symmetry`` ex
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
-from collections.abc import Callable
+import os
+import sys
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -34,6 +38,21 @@ def _modules():
             f"Pythia jets need the symmetry extra: pip install 'polymath-foundation[symmetry]' ({error})"
         ) from None
     return pythia8mc, fastjet
+
+
+@contextlib.contextmanager
+def _silenced_stdout() -> Iterator[None]:
+    """FastJet prints a banner from C++ on its first clustering, and Python cannot turn it off."""
+    sys.stdout.flush()
+    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        ctypes.CDLL(None).fflush(None)
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
 
 
 def _delta_r(eta1: float, phi1: float, eta2: float, phi2: float) -> float:
@@ -82,7 +101,11 @@ def generate_jets(
                 )
             elif particle.idAbs() == 6 and event[particle.daughter1()].idAbs() != 6:
                 tops.append((particle.eta(), particle.phi()))
-        sequence = fastjet.ClusterSequence(particles, definition)
+        if found == 0:
+            with _silenced_stdout():
+                sequence = fastjet.ClusterSequence(particles, definition)
+        else:
+            sequence = fastjet.ClusterSequence(particles, definition)
         for jet in fastjet.sorted_by_pt(sequence.inclusive_jets(500.0)):
             if found >= jets:
                 break
