@@ -19,7 +19,7 @@ class Module:
         pass
 
 
-def experiment(ctx, repeats: int = 1, label: str = "x") -> dict:
+def experiment(ctx, repeats: int = 1, label: str = "x", sizes: list[int] | None = None) -> dict:
     return {}
 
 
@@ -57,7 +57,11 @@ def test_values_are_refused_by_their_annotation_in_one_line(values, message):
 
 def test_experiment_is_checked_against_the_run_functions_keyword_parameters():
     config = validate_config({"model": {"width": 1}, "experiment": {"repeats": 3}}, TARGETS)
-    assert config["experiment"] == {"repeats": 3, "label": "x"}
+    assert config["experiment"] == {"repeats": 3, "label": "x", "sizes": None}
+    with pytest.raises(
+        ConfigError, match=r"experiment.sizes: expected list\[int\] or null, got 'abc'"
+    ):
+        validate_config({"model": {"width": 1}, "experiment": {"sizes": "abc"}}, TARGETS)
     with pytest.raises(
         ConfigError, match="unknown setting experiment.repeat .*did you mean repeats"
     ):

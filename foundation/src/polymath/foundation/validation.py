@@ -192,7 +192,7 @@ def _one_line(section: str, message: str) -> str:
         return f"{required[1].strip()} is required (it has no default)"
     key_match = re.search(r'Parser key "([^"]+)"', message)
     key = key_match[1] if key_match else section
-    union = re.search(r"Subtypes: \[(.*?)\].*Given value: (.*)", message, re.DOTALL)
+    union = re.search(r"Subtypes: \[(.*?)\]\s*Errors:.*Given value: (.*)", message, re.DOTALL)
     expected = union or re.search(r"Expected a (.+?)\. Got value: (.*)", message)
     if expected:
         kind, got = expected[1], expected[2].strip().splitlines()[0]
