@@ -92,3 +92,12 @@ def test_the_baseline_learns_from_the_labelled_windows_alone():
     before = [p.clone() for p in module.parameters()]
     trainer.fit(module, train_dataloaders=data.labelled_dataloader())
     assert any(not torch.equal(a, b) for a, b in zip(before, module.parameters()))
+
+
+def test_random_generation_decodes_one_window_per_label():
+    model = PirouNet(**TINY).eval()
+    generator = torch.Generator().manual_seed(0)
+    windows = model.generate(torch.tensor([0, 1, 2]), generator=generator)
+    assert windows.shape == (3, 8, 159) and windows.abs().max() < 1
+    again = model.generate(torch.tensor([0, 1, 2]), generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(windows, again)

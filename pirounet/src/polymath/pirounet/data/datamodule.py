@@ -98,10 +98,10 @@ class DanceDataModule(L.LightningDataModule):
                 raise ValueError(f"{h.labels}: start {hand.max()} is past the last window")
         if h.augment:
             labelled, labels = augment_labels(hand, hand_labels, h.seq_len, max_start=starts.max())
-            keep = np.isin(labelled, starts)  # no labelled window across sessions unless allowed
-            labelled, labels = labelled[keep], labels[keep]
         else:
             labelled, labels = hand[hand_labels != 3], hand_labels[hand_labels != 3]
+        keep = np.isin(labelled, starts)  # no labelled window across sessions unless allowed
+        labelled, labels = labelled[keep], labels[keep]
         if h.split == "reference":
             self.split = reference_split(labelled, labels, starts, h.fraction_label)
         else:
