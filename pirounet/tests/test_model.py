@@ -101,3 +101,12 @@ def test_random_generation_decodes_one_window_per_label():
     assert windows.shape == (3, 8, 159) and windows.abs().max() < 1
     again = model.generate(torch.tensor([0, 1, 2]), generator=torch.Generator().manual_seed(0))
     torch.testing.assert_close(windows, again)
+
+
+def test_a_window_length_that_differs_from_the_data_is_refused():
+    data = DanceDataModule(synthetic_sessions=1, synthetic_seconds=20.0, hand_labelled=0.05,
+                           seq_len=10, stride=4, batch_size=16)  # fmt: skip
+    trainer = L.Trainer(max_steps=1, logger=False, enable_checkpointing=False,
+                        enable_progress_bar=False, enable_model_summary=False)  # fmt: skip
+    with pytest.raises(ValueError, match="model.seq_len 8 differs from data.seq_len 10"):
+        trainer.fit(PirouNetModule(**TINY), datamodule=data)

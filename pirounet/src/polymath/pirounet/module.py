@@ -81,8 +81,13 @@ class PirouNetModule(_Evaluated):
         return self.model.classify(x)
 
     def on_fit_start(self) -> None:
+        data = self.trainer.datamodule
+        if data is not None and data.hparams.seq_len != self.hparams.seq_len:
+            raise ValueError(
+                f"model.seq_len {self.hparams.seq_len} differs from data.seq_len {data.hparams.seq_len}"
+            )
         if self.hparams.alpha is None:
-            counts = self.trainer.datamodule.batch_counts()
+            counts = data.batch_counts()
             self.alpha = alpha_from_batches(*counts, scale=self.hparams.alpha_scale)
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
