@@ -29,7 +29,7 @@ def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
         return metrics
 
     model = module.model.cpu()
-    train = embed(model, datamodule._loader(datamodule.train_set, shuffle=False))
+    train = embed(model, datamodule.split_dataloader("train"))
     test = embed(model, datamodule.test_dataloader())
     rows = zero_shot_table(
         train, test, _targets(datamodule, "train"), _targets(datamodule, "test"), k

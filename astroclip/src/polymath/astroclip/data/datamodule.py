@@ -93,7 +93,9 @@ class AstroCLIPDataModule(L.LightningDataModule):
         return None if self.hparams.path else self.file.with_suffix(".catalogue.npz")
 
     def prepare_data(self) -> None:
-        self.file  # noqa: B018 - simulates and caches the file once, before setup
+        """Simulates and caches the pairs once, before ``setup`` reads them."""
+        if not self.hparams.path:
+            simulated_file(self.hparams.cache_dir, self.hparams.n_pairs, self.hparams.seed)
 
     def setup(self, stage: str | None = None) -> None:
         self.pairs = {split: read_astroclip_h5(self.file, split) for split in ("train", "test")}
@@ -118,6 +120,10 @@ class AstroCLIPDataModule(L.LightningDataModule):
             collate_fn=collate,
             num_workers=self.hparams.num_workers,
         )
+
+    def split_dataloader(self, split: str) -> DataLoader:
+        """A split in file order, for embedding it."""
+        return self._loader(self.train_set if split == "train" else self.test_set, shuffle=False)
 
     def train_dataloader(self) -> DataLoader:
         return self._loader(self.train_set, shuffle=True)
