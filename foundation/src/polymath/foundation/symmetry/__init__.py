@@ -3,64 +3,50 @@
 Plain torch only. It follows "Symmetry Group Equivariant Architectures for Physics" (Bogatskiy et
 al. 2022), which argues that equivariant models are more economical, interpretable and trainable,
 and names figures of merit rather than one system; this package makes those figures measurable.
+
+Names load on first use (PEP 562), so that the ``symmetry`` entry point and ``polymath list``
+do not import torch.
 """
 
-from polymath.foundation.symmetry.actions import (
-    apply_lorentz,
-    apply_permutation,
-    apply_rotation,
-    apply_rotation_translation,
-)
-from polymath.foundation.symmetry.economy import EconomyReport, economy_report
-from polymath.foundation.symmetry.groups import (
-    MAX_TESTED_RAPIDITY,
-    boost,
-    haar_orthogonal,
-    random_lorentz,
-    random_permutation,
-    random_z_rotation_translation,
-    rapidity_of,
-    rotation_angle,
-)
-from polymath.foundation.symmetry.layers import (
-    DeepSetsEquivariant,
-    DeepSetsInvariant,
-    EGNNLayer,
-    Eq2to2,
-    LorentzNetBlock,
-)
-from polymath.foundation.symmetry.lorentz import (
-    invariant_mass,
-    minkowski_dot,
-    pairwise_dots,
-    psi,
-)
-from polymath.foundation.symmetry.metric import EquivarianceError, equivariance_error
+from __future__ import annotations
 
-__all__ = [
-    "MAX_TESTED_RAPIDITY",
-    "DeepSetsEquivariant",
-    "DeepSetsInvariant",
-    "EGNNLayer",
-    "EconomyReport",
-    "Eq2to2",
-    "EquivarianceError",
-    "LorentzNetBlock",
-    "apply_lorentz",
-    "apply_permutation",
-    "apply_rotation",
-    "apply_rotation_translation",
-    "boost",
-    "economy_report",
-    "equivariance_error",
-    "haar_orthogonal",
-    "invariant_mass",
-    "minkowski_dot",
-    "pairwise_dots",
-    "psi",
-    "random_lorentz",
-    "random_permutation",
-    "random_z_rotation_translation",
-    "rapidity_of",
-    "rotation_angle",
-]
+import importlib
+from typing import Any
+
+_WHERE = {
+    "DeepSetsEquivariant": "layers",
+    "DeepSetsInvariant": "layers",
+    "EGNNLayer": "layers",
+    "EconomyReport": "economy",
+    "Eq2to2": "layers",
+    "EquivarianceError": "metric",
+    "LorentzNetBlock": "layers",
+    "MAX_TESTED_RAPIDITY": "groups",
+    "apply_lorentz": "actions",
+    "apply_permutation": "actions",
+    "apply_rotation": "actions",
+    "apply_rotation_translation": "actions",
+    "boost": "groups",
+    "economy_report": "economy",
+    "equivariance_error": "metric",
+    "haar_orthogonal": "groups",
+    "invariant_mass": "lorentz",
+    "minkowski_dot": "lorentz",
+    "pairwise_dots": "lorentz",
+    "psi": "lorentz",
+    "random_lorentz": "groups",
+    "random_permutation": "groups",
+    "random_z_rotation_translation": "groups",
+    "rapidity_of": "groups",
+    "rotation_angle": "groups",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
