@@ -47,8 +47,9 @@ def compare(ctx: RunContext, baseline: bool = True) -> dict[str, float]:
         matrices["labelled windows alone"] = alone.test_confusion.compute().cpu().numpy()
     ctx.log_metrics(metrics)
     ctx.log_figure(confusion_figure(matrices), "confusion.png")
-    ctx.log_table([{"model": k, **{f"true {i}": list(np.round(m[i], 3)) for i in range(len(m))}}
-                   for k, m in matrices.items()], "confusion")  # fmt: skip
+    rows = [{"model": name, "true": k, **{f"predicted {j}": round(float(v), 3) for j, v in enumerate(row)}}
+            for name, matrix in matrices.items() for k, row in enumerate(matrix)]  # fmt: skip
+    ctx.log_table(rows, "confusion")
     ctx.log_model(module)
     print("pirounet: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items()), flush=True)
     return metrics
