@@ -7,7 +7,6 @@ Each takes the run context first (its ``config`` holds the recipe's ``model``, `
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -20,17 +19,20 @@ from polymath.cwola_streams.module import CWoLaModule
 from polymath.cwola_streams.pipeline import patch_scores, top_n_purity
 from polymath.cwola_streams.selection import PatchScores, select_candidates, top_n
 from polymath.cwola_streams.windows import scan_windows, window_significance
+from polymath.foundation import RunContext
 
 
-def train_patch(ctx: Any, datamodule: PatchDataModule, logged: bool = True) -> PatchScores:
-    """Fits the patch's nested k-fold ensemble and returns every star's out-of-fold score."""
+def train_patch(
+    ctx: RunContext, datamodule: PatchDataModule, logged: bool = True
+) -> tuple[CWoLaModule, PatchScores]:
+    """Fits the patch's nested k-fold ensemble; returns it and every star's out-of-fold score.
+
+    ``logged`` fits keep their curves and checkpoints in the run; the others are sub-fits.
+    """
     datamodule.setup("fit")  # bad input (file, window, folds) fails here, before any training
-    model = dict(ctx.config.get("model", {}))
-    model["members"] = datamodule.members
-    module = CWoLaModule(**model)
-    trainer = ctx.trainer(logger=logged)
-    ctx.fit(trainer, module, datamodule)
-    return patch_scores(module, datamodule)
+    module = ctx.build_module(members=datamodule.members)
+    ctx.fit(ctx.trainer(logger=logged), module, datamodule)
+    return module, patch_scores(module, datamodule)
 
 
 def _purities(result: PatchScores, sizes: Sequence[int], prefix: str = "") -> dict[str, float]:
@@ -42,14 +44,15 @@ def _purities(result: PatchScores, sizes: Sequence[int], prefix: str = "") -> di
 
 
 def one_patch(
-    ctx: Any, top: Sequence[int] = (50, 100), supervised: bool = False
+    ctx: RunContext, top: Sequence[int] = (50, 100), supervised: bool = False
 ) -> dict[str, float]:
     """CWoLa on one patch: top-N purity before and after the fiducial cuts, and the figures.
 
     With ``supervised``, a classifier trained on the truth in the same window gives the bound.
     """
-    datamodule = PatchDataModule(**ctx.config.get("data", {}))
-    result = train_patch(ctx, datamodule)
+    datamodule = ctx.build_datamodule()
+    module, result = train_patch(ctx, datamodule)
+    ctx.log_model(module)
     window_stars = np.isfinite(result.scores)
     metrics = _purities(result, top)
     metrics["window/stars"] = float(window_stars.sum())
@@ -60,7 +63,7 @@ def one_patch(
         metrics["roc_auc/cwola"] = float(roc_auc_score(truth, result.scores[window_stars]))
     if supervised:
         data = dict(ctx.config.get("data", {})) | {"labels": "truth"}
-        bound = train_patch(ctx, PatchDataModule.from_patch(datamodule.patch, **data), logged=False)
+        _, bound = train_patch(ctx, PatchDataModule.from_patch(datamodule.patch, **data), False)
         curves["supervised (truth)"] = (truth, bound.scores[window_stars])
         metrics["roc_auc/supervised"] = float(roc_auc_score(truth, bound.scores[window_stars]))
         metrics |= _purities(bound, top, prefix="supervised/")
@@ -75,7 +78,7 @@ def one_patch(
 
 
 def mocks(
-    ctx: Any,
+    ctx: RunContext,
     n_mocks: int = 10,
     strengths: Sequence[int] = (100, 200, 400, 800),
     top: int = 50,
@@ -108,7 +111,7 @@ def mocks(
             np.concatenate([background.stars, stream.stars]),
             np.concatenate([background.is_stream, stream.is_stream]),
         )
-        result = train_patch(ctx, PatchDataModule.from_patch(patch, **data), logged=False)
+        _, result = train_patch(ctx, PatchDataModule.from_patch(patch, **data), logged=False)
         tally = top_n_purity(result, top)
         row = {"mock": float(i), "n_stream": float(n_stream), f"top{top}/purity": tally.purity}
         rows.append(row)
@@ -125,7 +128,7 @@ def mocks(
 
 
 def scan(
-    ctx: Any,
+    ctx: RunContext,
     sr_width: float = 1.0,
     sb_width: float = 1.0,
     step: float | None = None,
@@ -138,7 +141,7 @@ def scan(
     is only drawn on the figure and reported as the true stream's window.
     """
     data = dict(ctx.config.get("data", {}))
-    patch = PatchDataModule(**data).patch
+    patch = ctx.build_datamodule().patch
     windows = scan_windows(
         patch[data.get("variable", "pmlambda")], sr_width, sb_width, step, quantiles
     )
@@ -150,7 +153,7 @@ def scan(
             "sb_half": window.sb_half,
         }
         datamodule = PatchDataModule.from_patch(patch, **(data | bounds))
-        result = train_patch(ctx, datamodule, logged=False)
+        _, result = train_patch(ctx, datamodule, logged=False)
         index, labels = datamodule.selection
         z, selected, expected = window_significance(result.scores[index], labels, efficiency)
         rows.append({"center": window.center, "z": z, "selected": selected, "expected": expected})
@@ -169,7 +172,10 @@ def scan(
 
 
 def gd1(
-    ctx: Any, patch_files: Sequence[str] = (), members_file: str | None = None, top: int = 250
+    ctx: RunContext,
+    patch_files: Sequence[str] = (),
+    members_file: str | None = None,
+    top: int = 250,
 ) -> dict[str, float]:
     """The paper's GD-1 pipeline on the published patches: oracle windows from the labelled
     members, CWoLa per patch, top ``top`` per patch after cuts, KMeans in proper motion, dedup."""
@@ -184,7 +190,7 @@ def gd1(
     for i, path in enumerate(patch_files):
         patch = load_patch(path)
         patch = Patch(patch.stars, label_members(patch, members))
-        result = train_patch(ctx, PatchDataModule.from_patch(patch, **data), logged=False)
+        _, result = train_patch(ctx, PatchDataModule.from_patch(patch, **data), logged=False)
         results.append(result)
         ctx.log_metrics({"patch/top50_purity": top_n_purity(result, 50).purity}, step=i)
     _, _, before = select_candidates(results, top, cluster=False, deduplicate=False)
