@@ -1,38 +1,45 @@
-"""polymath.cwola_streams: weakly supervised stellar-stream search with CWoLa (Pettee et al. 2023)."""
+"""polymath.cwola_streams: weakly supervised stellar-stream search with CWoLa (Pettee et al. 2023).
 
+Names load on first use (PEP 562), so that the package's entry point (``package.py``) and
+``polymath list`` do not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import version
-
-from polymath.cwola_streams.data import Patch, label_members, load_members, load_patch, save_patch
-from polymath.cwola_streams.data.datamodule import PatchDataModule
-from polymath.cwola_streams.data.simulate import StreamModel, simulate_patch
-from polymath.cwola_streams.folds import NestedFolds, nested_folds
-from polymath.cwola_streams.model import CWoLaClassifier
-from polymath.cwola_streams.module import CWoLaModule
-from polymath.cwola_streams.pipeline import patch_scores, top_n_purity
-from polymath.cwola_streams.selection import select_candidates
-from polymath.cwola_streams.windows import Window, oracle_window, scan_windows, window_significance
+from typing import Any
 
 __version__ = version("polymath-cwola-streams")
 
-__all__ = [
-    "CWoLaClassifier",
-    "CWoLaModule",
-    "NestedFolds",
-    "Patch",
-    "PatchDataModule",
-    "StreamModel",
-    "Window",
-    "__version__",
-    "label_members",
-    "load_members",
-    "load_patch",
-    "nested_folds",
-    "oracle_window",
-    "patch_scores",
-    "save_patch",
-    "scan_windows",
-    "select_candidates",
-    "simulate_patch",
-    "top_n_purity",
-    "window_significance",
-]
+_WHERE = {
+    "CWoLaClassifier": "model",
+    "CWoLaModule": "module",
+    "NestedFolds": "folds",
+    "Patch": "data",
+    "PatchDataModule": "data.datamodule",
+    "StreamModel": "data.simulate",
+    "Window": "windows",
+    "label_members": "data",
+    "load_members": "data",
+    "load_patch": "data",
+    "nested_folds": "folds",
+    "oracle_window": "windows",
+    "patch_scores": "pipeline",
+    "save_patch": "data",
+    "scan_windows": "windows",
+    "select_candidates": "selection",
+    "simulate_patch": "data.simulate",
+    "top_n_purity": "pipeline",
+    "window_significance": "windows",
+}
+
+__all__ = ["__version__", *sorted(_WHERE)]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value

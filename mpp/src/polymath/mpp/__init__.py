@@ -1,28 +1,37 @@
-"""polymath.mpp: Multiple Physics Pretraining (McCabe et al. 2024) on polymath.foundation."""
+"""polymath.mpp: Multiple Physics Pretraining (McCabe et al. 2024) on polymath.foundation.
 
+Names load on first use (PEP 562), so that the package's entry point (``package.py``) and
+``polymath list`` do not import torch.
+"""
+
+from __future__ import annotations
+
+import importlib
 from importlib.metadata import version
-
-from polymath.mpp.checkpoint import CheckpointError, load_reference_checkpoint
-from polymath.mpp.data.datamodule import MPPDataModule
-from polymath.mpp.data.formats import FormatError
-from polymath.mpp.fields import DATASETS, field_slots
-from polymath.mpp.model import PRESETS, AViT
-from polymath.mpp.module import MPPModule
-from polymath.mpp.rollout import rollout, rollout_nrmse
+from typing import Any
 
 __version__ = version("polymath-mpp")
 
-__all__ = [
-    "DATASETS",
-    "PRESETS",
-    "AViT",
-    "CheckpointError",
-    "FormatError",
-    "MPPDataModule",
-    "MPPModule",
-    "__version__",
-    "field_slots",
-    "load_reference_checkpoint",
-    "rollout",
-    "rollout_nrmse",
-]
+_WHERE = {
+    "AViT": "model",
+    "CheckpointError": "checkpoint",
+    "DATASETS": "fields",
+    "FormatError": "data.formats",
+    "MPPDataModule": "data.datamodule",
+    "MPPModule": "module",
+    "PRESETS": "model",
+    "field_slots": "fields",
+    "load_reference_checkpoint": "checkpoint",
+    "rollout": "rollout",
+    "rollout_nrmse": "rollout",
+}
+
+__all__ = ["__version__", *sorted(_WHERE)]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
