@@ -55,3 +55,14 @@ def test_flatten():
         "data.name": "a",
         "trainer.max_steps": 5,
     }
+
+
+def test_restricted_numbers_come_back_as_plain_builtins():
+    """jsonargparse's restricted types (PositiveInt...) are int subclasses YAML cannot dump."""
+    from jsonargparse.typing import PositiveInt
+
+    from polymath.foundation.config import plain, to_yaml
+
+    value = plain({"model": {"hidden": PositiveInt(8), "flags": (True,)}})
+    assert type(value["model"]["hidden"]) is int and value["model"]["flags"] == [True]
+    assert to_yaml({"hidden": PositiveInt(8)}) == "hidden: 8\n"

@@ -104,6 +104,9 @@ def plain(value: Any) -> Any:
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    for kind in (bool, int, float, str):  # jsonargparse's PositiveInt and the like become plain
+        if isinstance(value, kind):
+            return kind(value)
+    if value is None:
         return value
     return str(value)
