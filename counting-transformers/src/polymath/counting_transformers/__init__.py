@@ -6,9 +6,9 @@ Names load on first use (PEP 562), so that the package's entry point (``package.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import version
-from typing import Any
+
+from polymath.foundation.lazy import lazy_attributes
 
 __version__ = version("polymath-counting-transformers")
 
@@ -25,10 +25,4 @@ _WHERE = {
 
 __all__ = ["__version__", *sorted(_WHERE)]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE)

@@ -9,7 +9,6 @@ model from the file alone.
 from __future__ import annotations
 
 import functools
-import importlib
 import inspect
 import os
 import tempfile
@@ -18,6 +17,9 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from polymath.foundation import contract
+from polymath.foundation.config import ConfigError
 
 MODEL_FORMAT = "polymath.model/1"
 
@@ -115,20 +117,11 @@ def model_from_checkpoint(checkpoint: dict[str, Any], source: str = "checkpoint"
 
 
 def import_object(path: str) -> Any:
-    """``"package.module:Name"`` -> the object; a clear error when it cannot be imported."""
-    module_name, sep, attribute = path.partition(":")
-    if not sep or not module_name or not attribute:
-        raise ModelFileError(f"bad import path {path!r}: expected 'package.module:Name'")
+    """The contract's importer, with its errors as ``ModelFileError`` (a model file names the class)."""
     try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ModelFileError(f"cannot import {module_name!r} for {path!r}: {error}") from None
-    for part in attribute.split("."):
-        try:
-            target = getattr(target, part)
-        except AttributeError:
-            raise ModelFileError(f"{module_name!r} has no {attribute!r}") from None
-    return target
+        return contract.import_object(path)
+    except (ConfigError, ImportError) as error:
+        raise ModelFileError(str(error)) from None
 
 
 def _read(path: str | os.PathLike[str], map_location: str | torch.device) -> dict[str, Any]:

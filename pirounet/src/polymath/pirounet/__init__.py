@@ -7,9 +7,9 @@ do not import torch.
 
 from __future__ import annotations
 
-import importlib
 from importlib.metadata import version
-from typing import Any
+
+from polymath.foundation.lazy import lazy_attributes
 
 __version__ = version("polymath-pirounet")
 
@@ -27,10 +27,4 @@ _WHERE = {
 
 __all__ = ["__version__", *sorted(_WHERE)]
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _WHERE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_attributes(__name__, _WHERE)
