@@ -63,3 +63,18 @@ def test_an_empty_set_is_named():
     )
     with pytest.raises(ValueError, match="set is empty"):
         data.setup()
+
+
+def test_held_out_sessions_validate_and_test_on_frames_training_never_sees():
+    data = DanceDataModule(synthetic_sessions=1, synthetic_seconds=20.0,
+                           synthetic_eval_seconds=10.0, eval_stride=5, hand_labelled=0.05)  # fmt: skip
+    data.setup()
+    split, trained_frames = data.split, 20 * 35
+    assert split.train_unlabelled.max() + 40 <= trained_frames
+    assert split.train_labelled.max() + 40 <= trained_frames
+    assert split.val.min() == trained_frames and split.test.min() == trained_frames + 350
+    assert split.val.max() + 40 <= trained_frames + 350 and split.test.max() + 40 <= 2 * 350 + 700
+    assert np.all(np.diff(split.test) == 5) and len(split.val_labels) == len(split.val)
+    assert len(set(split.val_labels.tolist()) | set(split.test_labels.tolist())) > 1
+    with pytest.raises(ValueError, match="synthetic dancer only"):
+        DanceDataModule(["a.npy"], "l.csv", synthetic_eval_seconds=10.0)

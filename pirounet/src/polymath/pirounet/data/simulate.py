@@ -111,9 +111,10 @@ def simulate_session(
 
 
 def simulate_dancer(
-    sessions: int = 2, seconds: float = 60.0, seed: int = 0, fps: int = FPS
+    sessions: int = 2, seconds: float = 60.0, seed: int | tuple[int, ...] = 0, fps: int = FPS
 ) -> Dance:
-    """``sessions`` improvisations of ``seconds`` each at ``fps``, seeded."""
+    """``sessions`` improvisations of ``seconds`` each at ``fps``, seeded (a tuple seed such as
+    ``(seed, 1)`` gives a stream independent of ``seed``'s)."""
     if sessions < 1 or seconds <= 0:
         raise ValueError(
             f"need at least one session of positive length, found {sessions} x {seconds} s"
