@@ -1,3 +1,4 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from polymath.counting_transformers.model import CountingTransformer
 from polymath.counting_transformers.module import CountingModule
 from polymath.counting_transformers.package import PACKAGE
 from polymath.foundation import build_trainer, get_package, load_model, run_recipe
+from polymath.foundation.cli import main
 from polymath.foundation.runner import resolve_recipe
 
 
@@ -40,6 +42,26 @@ def test_every_recipe_resolves_to_a_consistent_module_and_datamodule(name, in_tm
     lengths = [config["data"]["length"], *config["data"]["ood_lengths"]]
     assert module.hparams.max_regions >= max(regions)
     assert module.hparams.max_length >= max(lengths)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.max_count=0", "model.max_count=0 is below what the data produces (29); accepted: model.max_count >= 29"),
+        ("model.max_regions=2", "model.max_regions=2 is below what the data produces (3); accepted: model.max_regions >= 3"),
+        ("model.position=learned model.max_length=24", "model.max_length=24 is below what the data produces (32); accepted: model.max_length >= 32"),
+    ],
+)  # fmt: skip
+def test_a_model_too_small_for_its_data_is_one_line_and_creates_no_run(
+    in_tmp, capsys, override, message
+):
+    code = main(["run", "counting-transformers", "smoke", *override.split()])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1
+    assert errors[-1] == f"polymath: error: {message}"
+    assert not any("Traceback" in line for line in errors)
+    with sqlite3.connect(in_tmp / "mlflow.db") as store:
+        assert store.execute("select count(*) from runs").fetchone() == (0,)
 
 
 def _val_loss(module: CountingModule, datamodule: CountingDataModule) -> float:

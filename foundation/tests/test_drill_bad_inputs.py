@@ -18,6 +18,7 @@ CASES = [
     Case((*SMOKE, "trainer.val_check_interval=0"), "trainer.val_check_interval"),
     Case((*SMOKE, "trainer.max_steps=1e23"), "trainer.max_steps"),
     Case((*SMOKE, "model.features=0"), "features"),
+    Case((*SMOKE, "data.features=3"), "model.features"),  # the package's check of the two
     Case((*SMOKE, "model.optimizer=nan"), "model.optimizer"),
     Case((*SMOKE, "model=3"), "model"),
     Case((*SMOKE, "trainer.precision=banana"), "precision"),

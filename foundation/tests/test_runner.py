@@ -105,6 +105,8 @@ def test_resume_auto_continues_the_unfinished_run(mlflow_uri):
         ("example", "smoke", ["model.features=0"], ConfigError, "model: Regression refused its settings: features must be >= 1"),
         ("example", "smoke", ["data.batch_size=0"], ConfigError, "batch_size must be >= 1"),
         ("example", "smoke", ["trainer.devices=0"], ConfigError, "trainer.devices must be"),
+        ("example", "smoke", ["data.features=3"], ConfigError, "^model.features=4 does not match the data's 3 features"),
+        ("example", "sweep", ["data.features=3"], ConfigError, "model.features=4 does not match"),
     ],
 )  # fmt: skip
 def test_bad_input_fails_before_any_run_exists(

@@ -1,9 +1,11 @@
+import sqlite3
 from pathlib import Path
 
 import pytest
 from mlflow import MlflowClient
 
-from polymath.foundation import ConfigError, get_package, load_model, run_recipe
+from polymath.foundation import get_package, load_model, run_recipe
+from polymath.foundation.cli import main
 from polymath.foundation.runner import resolve_recipe
 from polymath.likelihood_ratio.experiments import best_pairs, objective_label
 from polymath.likelihood_ratio.model import RatioMLP
@@ -95,11 +97,16 @@ def test_one_point_of_the_p_scan_is_a_child_run_that_logs_its_model(in_tmp, monk
     assert isinstance(model, RatioMLP) and model.members == 2
 
 
-def test_a_bad_objective_fails_before_the_first_fit(in_tmp):
-    with pytest.raises((ValueError, ConfigError), match="needs a positive parametrization"):
-        run_recipe(
-            "likelihood-ratio",
-            "smoke",
-            ["experiment.objectives=[{loss: mlc, link: sigmoid}]"],
-            tracking_uri=f"sqlite:///{in_tmp}/mlflow.db",
-        )
+def test_a_bad_objective_is_one_line_from_the_cli_and_creates_no_run(in_tmp, capsys):
+    code = main(
+        ["run", "likelihood-ratio", "smoke", "experiment.objectives=[{loss: mlc, link: sigmoid}]"]
+    )
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code == 1
+    assert errors[-1] == (
+        "polymath: error: experiment.objectives[0]: loss 'mlc' needs a positive parametrization "
+        "(linear, square, exponential); 'sigmoid' is unit"
+    )
+    assert not any("Traceback" in line for line in errors)
+    with sqlite3.connect(in_tmp / "mlflow.db") as store:
+        assert store.execute("select count(*) from runs").fetchone() == (0,)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import torch
 from lightning import LightningModule
@@ -14,6 +15,9 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from polymath.counting_transformers.data import IGNORE
 from polymath.counting_transformers.model import CountingTransformer, Decoder, Position
 from polymath.foundation import load_model
+
+if TYPE_CHECKING:
+    from polymath.counting_transformers.datamodule import CountingDataModule
 
 IN_DISTRIBUTION = "id"
 
@@ -165,3 +169,27 @@ class CountingModule(LightningModule):
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
         }
+
+
+def check_recipe(
+    config: Mapping[str, Any], module: CountingModule, datamodule: CountingDataModule
+) -> None:
+    """The model must hold every count, region and length the data produces (the package's
+    ``check``: a mismatch is refused before any run exists, not at the first batch)."""
+    tasks = list(datamodule.eval_sets("test").values())  # the training task is the "id" set
+    needed = {
+        "max_count": datamodule.max_count,
+        "max_regions": max(_largest(task["regions"]) for task in tasks),
+    }
+    if module.hparams.position == "learned":
+        needed["max_length"] = max(_largest(task["length"]) for task in tasks)
+    for name, value in needed.items():
+        if module.hparams[name] < value:
+            raise ValueError(
+                f"model.{name}={module.hparams[name]} is below what the data produces ({value}); "
+                f"accepted: model.{name} >= {value}"
+            )
+
+
+def _largest(value: int | Sequence[int]) -> int:
+    return int(value) if isinstance(value, int) else max(value)

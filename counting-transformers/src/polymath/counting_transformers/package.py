@@ -11,4 +11,5 @@ PACKAGE = PaperPackage(
     datamodule="polymath.counting_transformers.datamodule:CountingDataModule",
     recipes="polymath.counting_transformers.recipes",
     report="polymath.counting_transformers.report:report",
+    check="polymath.counting_transformers.module:check_recipe",
 )

@@ -131,9 +131,11 @@ class Recipe:
 class PaperPackage:
     """What a paper package offers to the ``polymath`` command, the demo and meta.
 
-    ``module``, ``datamodule`` and ``report`` are ``"package.module:Name"`` strings; ``recipes`` is
-    the dotted name of the folder holding one ``<recipe>.yaml`` per recipe. The 0.1 form (classes,
-    a callable report and a mapping of ``Recipe`` objects) is still accepted while packages move.
+    ``module``, ``datamodule``, ``report`` and ``check`` are ``"package.module:Name"`` strings;
+    ``recipes`` is the dotted name of the folder holding one ``<recipe>.yaml`` per recipe.
+    ``check(config, module, datamodule)``, optional, refuses settings that are valid one by one but
+    not together (a model too small for its data): it runs before any MLflow run exists. The 0.1
+    form (classes, a callable report and a mapping of ``Recipe`` objects) is still accepted.
     """
 
     name: str
@@ -143,6 +145,7 @@ class PaperPackage:
     datamodule: str | type
     recipes: str | Mapping[str, Recipe]
     report: str | Callable[..., None] | None = None
+    check: str | Callable[..., None] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
 
     @cached_property

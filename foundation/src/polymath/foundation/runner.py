@@ -232,8 +232,9 @@ def run_recipe(
 
 
 def _build(found: Targets, config: Mapping[str, Any]) -> dict[str, Any]:
-    """The module and datamodule, built once before the run exists, and a throw-away Trainer:
-    their own checks (and Lightning's) run now, so bad settings never leave a FAILED run."""
+    """The module and datamodule, built once before the run exists, the package's ``check`` of the
+    two together, and a throw-away Trainer: their own checks (and Lightning's) run now, so bad
+    settings never leave a FAILED run."""
     built = {}
     for section, key, cls in (("model", "module", found.module), ("data", "datamodule", found.datamodule)):  # fmt: skip
         try:
@@ -242,6 +243,11 @@ def _build(found: Targets, config: Mapping[str, Any]) -> dict[str, Any]:
             raise ConfigError(
                 f"{section}: {cls.__name__} refused its settings: {_first_line(error)}"
             ) from None
+    if found.check is not None:
+        try:
+            found.check(config, built["module"], built["datamodule"])
+        except (ValueError, TypeError) as error:
+            raise ConfigError(_first_line(error)) from None
     trainer = TrainerConfig.from_mapping(config["trainer"])
     if trainer.resume not in (None, "auto") and not Path(trainer.resume).is_file():
         raise ConfigError(f"trainer.resume: no checkpoint at {trainer.resume}")

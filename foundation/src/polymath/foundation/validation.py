@@ -36,6 +36,8 @@ class Targets:
     datamodule: type
     run: Callable[..., Any] | None
     legacy: bool = False
+    check: Callable[..., None] | None = None
+    """The package's ``check(config, module, datamodule)``, if it has one."""
 
 
 def targets(package: PaperPackage, recipe: Recipe) -> Targets:
@@ -47,6 +49,7 @@ def targets(package: PaperPackage, recipe: Recipe) -> Targets:
         import_object(recipe.datamodule or package.datamodule),
         run,
         legacy=recipe.experiment is not None,
+        check=import_object(package.check) if package.check else None,
     )
 
 

@@ -41,8 +41,6 @@ def scan(
     or n when those vary. Returns ``best/mae_mean`` and one metric per row. A scan over one
     setting alone is better written as a sweep (see the p-scan recipe): one child run per value.
     """
-    for objective in objectives:  # refuse a bad objective before the first fit
-        Objective.from_names(**objective)
     sizes = sizes or [ctx.config["data"]["n"]]
     rows, shown = [], {}
     for n in sizes:
@@ -68,6 +66,16 @@ def scan(
     ctx.log_table(best_pairs(rows), "best_pairs")
     _log_figures(ctx, rows, shown, datamodule)
     return metrics
+
+
+def check_objectives(config: Mapping[str, Any], module: Any, datamodule: Any) -> None:
+    """The package's ``check``: every objective a scan fits is a known loss with a link of its
+    domain, refused before any run exists rather than at its turn in the scan."""
+    for index, objective in enumerate(config["experiment"].get("objectives") or []):
+        try:
+            Objective.from_names(**objective)
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"experiment.objectives[{index}]: {error}") from None
 
 
 def _metric_key(text: str) -> str:

@@ -16,6 +16,7 @@ from torch import Tensor
 
 from polymath.likelihood_ratio.parametrizations import (
     LOG_EPS,
+    PARAMETRIZATIONS,
     Domain,
     Parametrization,
     get_parametrization,
@@ -186,8 +187,10 @@ class Objective:
     def __init__(self, loss: LossFunctional, link: Parametrization) -> None:
         if loss.domain != link.domain:
             kind = "(0,1)" if loss.domain == "unit" else "positive"
+            accepted = ", ".join(n for n, p in PARAMETRIZATIONS.items() if p.domain == loss.domain)
             raise ValueError(
-                f"loss {loss.name!r} needs a {kind} parametrization; {link.name!r} is {link.domain}"
+                f"loss {loss.name!r} needs a {kind} parametrization ({accepted}); "
+                f"{link.name!r} is {link.domain}"
             )
         self.loss = loss
         self.link = link

@@ -9,4 +9,5 @@ PACKAGE = PaperPackage(
     module="polymath.likelihood_ratio.module:LikelihoodRatioEnsemble",
     datamodule="polymath.likelihood_ratio.data:RatioDataModule",
     recipes="polymath.likelihood_ratio.recipes",
+    check="polymath.likelihood_ratio.experiments:check_objectives",
 )

@@ -70,3 +70,13 @@ class RegressionData(L.LightningDataModule):
 
 def report(ctx, module, datamodule) -> None:
     ctx.log_metrics({"report/weight_norm": module.model.layer.weight.detach().norm().item()})
+
+
+def check(config, module, datamodule) -> None:
+    """The package's check of the model and data together (the contract's optional ``check``)."""
+    x, _ = datamodule.dataset[0]
+    if module.hparams.features != len(x):
+        raise ValueError(
+            f"model.features={module.hparams.features} does not match the data's {len(x)} "
+            f"features; accepted: model.features = data.features = {len(x)}"
+        )

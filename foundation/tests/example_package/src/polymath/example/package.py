@@ -8,4 +8,5 @@ PACKAGE = PaperPackage(
     datamodule="polymath.example.module:RegressionData",
     recipes="polymath.example.recipes",
     report="polymath.example.module:report",
+    check="polymath.example.module:check",
 )
