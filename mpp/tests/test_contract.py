@@ -3,11 +3,18 @@
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import h5py
+import numpy as np
 import pytest
+import torch
 
-from polymath.foundation import get_package, run_recipe
+from polymath.foundation import TrainerConfig, get_package, run_recipe
+from polymath.mpp.checkpoint import to_reference_state_dict
 from polymath.mpp.data.datamodule import MPPDataModule
+from polymath.mpp.experiments import seeded_module
+from polymath.mpp.model import AViT
 from polymath.mpp.module import MPPModule
 from polymath.mpp.package import PACKAGE
 
@@ -63,7 +70,7 @@ def test_smoke_runs_through_the_cli(in_tmp):
         "prediction_swe.png",
         "nrmse_bars.png",
         "rollout_nrmse.png",
-        "rollout_swe.gif",
+        "rollout.gif",
     } <= figures
 
 
@@ -73,7 +80,20 @@ def test_single_vs_multi_experiment(in_tmp):
     result = run_recipe(
         "mpp", "single-vs-multi", overrides, tracking_uri=f"sqlite:///{in_tmp}/mlflow.db"
     )
-    assert {"multi/swe", "single/swe", "persistence/cns_m0.1"} <= set(result.metrics)
+    assert {"multi/swe", "multi_matched/swe", "single/swe", "persistence/cns_m0.1"} <= set(
+        result.metrics
+    )
+
+
+def test_experiment_models_start_from_the_same_weights():
+    ctx = SimpleNamespace(
+        trainer_config=TrainerConfig(seed=3),
+        config={"model": {"size": None, "embed_dim": 32, "num_heads": 2, "depth": 1}},
+    )
+    first = seeded_module(ctx).model.state_dict()
+    torch.randn(100)  # whatever ran in between
+    second = seeded_module(ctx).model.state_dict()
+    assert all(torch.equal(first[key], second[key]) for key in first)
 
 
 @pytest.mark.timeout(900)
@@ -93,24 +113,32 @@ def test_transfer_experiment_appends_the_new_field(in_tmp):
     assert (result.workdir / "pretrained.pt").is_file()
 
 
-@pytest.mark.parametrize(
-    ("override", "message"),
-    [
-        (
-            "data.history=8",
-            "has 8 frames per trajectory, too few for 8 history frames plus a target",
+def _write_bad_inputs(folder: Path) -> dict[str, str]:
+    """Files a user might point the CLI at by mistake; returns override -> expected message."""
+    other = AViT(size=None, embed_dim=64, num_heads=2, depth=1)
+    torch.save({"model_state": to_reference_state_dict(other)}, folder / "MPP_AViT_other.tar")
+    (folder / "pdebench").mkdir()
+    with h5py.File(folder / "pdebench" / "2D_rdb_NA_NA.h5", "w") as file:
+        file.create_dataset("tensor", data=np.zeros((2, 3)))
+    return {
+        "data.history=8": "has 8 frames per trajectory, too few for 8 history frames plus a target",
+        "data.datasets=[swe, ocean]": "unknown dataset 'ocean'",
+        f"model.reference_checkpoint={folder / 'MPP_AViT_other.tar'}": (
+            "is embed_dim 64 with 1 blocks, but the model asks for embed_dim 32 with 1 blocks"
         ),
-        ("data.datasets=[swe, ocean]", "unknown dataset 'ocean'"),
-    ],
-)
-def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, override, message):
+        f"data.root={folder / 'pdebench'}": "unknown layout (top level holds tensor)",
+    }
+
+
+def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys):
     from polymath.foundation.cli import main
 
-    assert (
-        main(["run", "mpp", "smoke", override, "--tracking-uri", f"sqlite:///{in_tmp}/mlflow.db"])
-        == 1
-    )
-    errors = [
-        line for line in capsys.readouterr().err.splitlines() if line.startswith("polymath: error:")
-    ]
-    assert len(errors) == 1 and message in errors[0]
+    for override, message in _write_bad_inputs(in_tmp).items():
+        uri = f"sqlite:///{in_tmp}/mlflow.db"
+        assert main(["run", "mpp", "smoke", override, "--tracking-uri", uri]) == 1, override
+        errors = [
+            line
+            for line in capsys.readouterr().err.splitlines()
+            if line.startswith("polymath: error:")
+        ]
+        assert len(errors) == 1 and message in errors[0], (override, errors)

@@ -76,10 +76,12 @@ def test_reference_checkpoint_errors_name_the_problem(tmp_path):
             tmp_path / "broken.tar", size=None, embed_dim=32, num_heads=2, depth=2
         )
     torch.save({"model_state": to_reference_state_dict(tiny(embed_dim=64))}, tmp_path / "other.tar")
-    with pytest.raises(CheckpointError, match="other shapes"):
+    with pytest.raises(CheckpointError, match="is embed_dim 64 with 2 blocks, but the model asks"):
         load_reference_checkpoint(
             tmp_path / "other.tar", size=None, embed_dim=32, num_heads=2, depth=2
         )
+    with pytest.raises(CheckpointError, match=r"asks for embed_dim 192 with 12 blocks \(AViT-Ti\)"):
+        load_reference_checkpoint(tmp_path / "other.tar", size="Ti")
     with pytest.raises(CheckpointError, match="match no preset"):
         load_reference_checkpoint(tmp_path / "other.tar")
 

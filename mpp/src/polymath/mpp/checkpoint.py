@@ -133,8 +133,9 @@ def load_reference_checkpoint(
 ) -> AViT:
     """An AViT with the released weights at ``path``.
 
-    ``size`` "infer" reads the preset from the weights; ``None`` takes the dimensions from
-    ``model_args`` (embed_dim, num_heads, depth), which also override a preset.
+    ``size`` "infer" reads the preset from the weights; a preset name, or ``None`` with the
+    dimensions in ``model_args`` (embed_dim, num_heads, depth), must match the weights, else the
+    error names both sizes.
     """
     path = Path(path)
     if not path.is_file():
@@ -143,10 +144,20 @@ def load_reference_checkpoint(
     state = checkpoint.get("model_state", checkpoint) if isinstance(checkpoint, dict) else None
     if not isinstance(state, dict):
         raise CheckpointError(f"{path} holds no 'model_state' dictionary")
+    dim, depth = _dimensions(state)
     if size == "infer":
-        size = _infer_size(state, path)
+        size = _preset_of(dim, depth)
+        if size is None:
+            raise CheckpointError(
+                f"{path}: embed_dim {dim} and {depth} blocks match no preset (Ti, S, B, L)"
+            )
     n_states = _field_embedding(state).shape[1]
     model = AViT(size=size, n_states=n_states, **model_args)
+    if (dim, depth) != (model.embed_dim, len(model.blocks)):
+        raise CheckpointError(
+            f"{path} is {_describe(dim, depth)}, but the model asks for "
+            f"{_describe(model.embed_dim, len(model.blocks))}"
+        )
     model.load_state_dict(from_reference_state_dict(state, model))
     return model
 
@@ -158,18 +169,26 @@ def _field_embedding(state: dict[str, Tensor]) -> Tensor:
     raise CheckpointError("not an MPP checkpoint: no space_bag.weight")
 
 
-def _infer_size(state: dict[str, Tensor], path: Path) -> str:
+def _dimensions(state: dict[str, Tensor]) -> tuple[int, int]:
+    """(embed_dim, depth) of a reference state dict."""
     dim = _field_embedding(state).shape[0] * 4
     depth = 1 + max(
         (int(m.group(1)) for key in state if (m := re.match(r"(?:module\.)?blocks\.(\d+)\.", key))),
         default=-1,
     )
+    return dim, depth
+
+
+def _preset_of(dim: int, depth: int) -> str | None:
     for name, preset in PRESETS.items():
         if preset["embed_dim"] == dim and preset["depth"] == depth:
             return name
-    raise CheckpointError(
-        f"{path}: embed_dim {dim} and {depth} blocks match no preset (Ti, S, B, L)"
-    )
+    return None
+
+
+def _describe(dim: int, depth: int) -> str:
+    preset = _preset_of(dim, depth)
+    return f"embed_dim {dim} with {depth} blocks" + (f" (AViT-{preset})" if preset else "")
 
 
 def _num_heads(model: AViT) -> int:

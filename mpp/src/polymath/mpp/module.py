@@ -9,6 +9,7 @@ import lightning as L
 import torch
 from torch import Tensor
 
+from polymath.foundation import load_model
 from polymath.foundation.metrics import NormalizedRMSE
 from polymath.mpp.checkpoint import load_reference_checkpoint
 from polymath.mpp.fields import REFERENCE_N_STATES, SYSTEM_FIELDS
@@ -57,21 +58,21 @@ class MPPModule(L.LightningModule):
         self.save_hyperparameters()
         if init_from and reference_checkpoint:
             raise ValueError("give init_from or reference_checkpoint, not both")
-        if reference_checkpoint:
-            self.model = load_reference_checkpoint(reference_checkpoint, drop_path=drop_path)
+        architecture = {
+            "size": size,
+            "embed_dim": embed_dim,
+            "num_heads": num_heads,
+            "depth": depth,
+            "drop_path": drop_path,
+            "bias_max_distance": bias_max_distance,
+            "residual": residual,
+        }
+        if reference_checkpoint:  # its n_states; its size must be the one asked for
+            self.model = load_reference_checkpoint(reference_checkpoint, **architecture)
         elif init_from:
             self.model = _load_model(init_from)
         else:
-            self.model = AViT(
-                size=size,
-                embed_dim=embed_dim,
-                num_heads=num_heads,
-                depth=depth,
-                n_states=n_states,
-                drop_path=drop_path,
-                bias_max_distance=bias_max_distance,
-                residual=residual,
-            )
+            self.model = AViT(n_states=n_states, **architecture)
         self._metrics: dict[str, dict[str, NormalizedRMSE]] = {}
 
     def forward(self, history: Tensor, fields: Tensor, bcs: Tensor | None = None) -> Tensor:
@@ -165,15 +166,8 @@ class MPPModule(L.LightningModule):
 
 
 def _load_model(source: str) -> AViT:
-    """foundation's ``load_model`` (run ids, URIs, files) when present; a saved model file otherwise."""
-    try:
-        from polymath.foundation import load_model
-    except ImportError:
-        from polymath.foundation.models import SavableModel
-
-        model = SavableModel.load(source)
-    else:
-        model = load_model(source)
+    """foundation's ``load_model``: a run id, a ``runs:/`` or ``models:/`` URI, a file or a checkpoint."""
+    model = load_model(source)
     if not isinstance(model, AViT):
         raise ValueError(f"{source} holds a {type(model).__name__}, not an AViT")
     return model

@@ -109,27 +109,30 @@ def transfer_curves(
 
 
 def rollout_gif(
-    pred: np.ndarray, truth: np.ndarray, field: str, path: str | Path, fps: int = 4
+    panels: Sequence[tuple[str, np.ndarray, np.ndarray]], path: str | Path, fps: int = 4
 ) -> Path:
-    """An animation of one field's rollout beside the truth; arrays (steps, H, W)."""
+    """An animation with one row per panel ``(title, rollout, truth)``, arrays (steps, H, W): the
+    model's rollout beside the simulation, on the simulation's colour scale."""
     path = Path(path)
-    fig, axes = plt.subplots(1, 2, figsize=(6, 3))
-    low, high = truth.min(), truth.max()
-    images = [
-        ax.imshow(frames[0], origin="lower", vmin=low, vmax=high)
-        for ax, frames in zip(axes, (pred, truth))
-    ]
-    for ax, label in zip(axes, ("AViT rollout", "simulation")):
-        ax.set_title(f"{field}: {label}", fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
+    steps = min(len(pred) for _, pred, _ in panels)
+    fig, axes = plt.subplots(len(panels), 2, figsize=(5.2, 2.6 * len(panels)), squeeze=False)
+    images = []
+    for row, (title, pred, truth) in enumerate(panels):
+        low, high = truth[:steps].min(), truth[:steps].max()
+        for col, (frames, label) in enumerate(((pred, "AViT rollout"), (truth, "simulation"))):
+            ax = axes[row, col]
+            images.append((ax.imshow(frames[0], origin="lower", vmin=low, vmax=high), frames))
+            ax.set_title(f"{title}: {label}", fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
 
     def draw(step: int):
-        images[0].set_data(pred[step])
-        images[1].set_data(truth[step])
-        fig.suptitle(f"step {step + 1}")
-        return images
+        for image, frames in images:
+            image.set_data(frames[step])
+        fig.suptitle(f"rollout step {step + 1}")
+        return [image for image, _ in images]
 
-    FuncAnimation(fig, draw, frames=len(pred)).save(path, writer=PillowWriter(fps=fps))
+    fig.tight_layout()
+    FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=fps))
     plt.close(fig)
     return path

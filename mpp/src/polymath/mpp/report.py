@@ -54,20 +54,19 @@ def report(ctx: Any, module: MPPModule, datamodule: MPPDataModule) -> None:
 
 
 def _log_rollout_gif(ctx: Any, model: torch.nn.Module, datamodule: MPPDataModule) -> None:
+    """One GIF: the first test trajectory of every system, rolled out from its first frames."""
     logger = getattr(ctx, "logger", None)
     if logger is None:
         return
-    dataset = datamodule.split("test")[0]
-    steps = dataset.files[0].n_frames - dataset.history
-    frames = dataset.trajectory(0)
-    predicted = rollout(
-        model, frames[None, : dataset.history], dataset.slots, dataset.bcs[None], steps
-    )[0]
+    panels = []
+    for dataset in datamodule.split("test"):
+        frames = dataset.trajectory(0)
+        steps = len(frames) - dataset.history
+        predicted = rollout(
+            model, frames[None, : dataset.history], dataset.slots, dataset.bcs[None], steps
+        )[0]
+        title = f"{dataset.spec.name} {dataset.spec.fields[0]}"
+        panels.append((title, predicted[:, 0].numpy(), frames[dataset.history :, 0].numpy()))
     with tempfile.TemporaryDirectory() as folder:
-        path = rollout_gif(
-            predicted[:, 0].numpy(),
-            frames[dataset.history :, 0].numpy(),
-            dataset.spec.fields[0],
-            Path(folder) / f"rollout_{dataset.spec.name}.gif",
-        )
+        path = rollout_gif(panels, Path(folder) / "rollout.gif")
         logger.experiment.log_artifact(logger.run_id, str(path), "figures")
