@@ -46,6 +46,20 @@ def test_bad_input_is_one_line_from_the_cli(in_tmp, capsys, monkeypatch, overrid
     assert all(name in error[-1] for name in names)
 
 
+def test_a_bad_record_file_is_one_line_from_the_cli(in_tmp, capsys, monkeypatch):
+    from polymath.xval.data.arithmetic import generate_arithmetic
+    from polymath.xval.data.formats import write_jsonl
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{in_tmp / 'mlflow.db'}")
+    write_jsonl(generate_arithmetic(16, 0), in_tmp / "records" / "train.jsonl")
+    (in_tmp / "records" / "test.jsonl").write_text('{"expression": "2*3", "result": 6}\n{"ex\n')
+    overrides = ["data.task=arithmetic", f"data.records_dir={in_tmp / 'records'}"]
+    assert main(["run", "xval", "smoke", *overrides]) == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("polymath: error: ")
+    assert "test.jsonl:2: not JSON" in error[-1]
+
+
 @pytest.mark.parametrize("name", ["smoke", "quick", "encodings", "paper"])
 def test_every_recipe_builds_its_modules(name, in_tmp):
     import inspect

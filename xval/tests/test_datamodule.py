@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 import torch
@@ -51,6 +53,45 @@ def test_every_encoding_reads_the_same_shards(in_tmp):
     second = prepared("fp15")
     assert second.folder == first.folder
     assert manifest.stat().st_mtime_ns == stamp
+
+
+def test_records_dir_trains_on_the_reference_files(in_tmp):
+    from polymath.foundation.data import shard_dataset
+    from polymath.xval.data.formats import write_jsonl
+
+    train = records(20)
+    write_jsonl(train, in_tmp / "records" / "train.jsonl")
+    write_jsonl(records(3), in_tmp / "records" / "test.jsonl")
+    datamodule = prepared("xval", records_dir=str(in_tmp / "records"))
+    assert datamodule.paths["val"] is None and datamodule.paths["ood"] is None
+    read = [s["record"] for s in shard_dataset(datamodule.paths["train"], fields=["record"])]
+    assert sorted(r["result"] for r in read) == sorted(r["result"] for r in train)
+    assert datamodule.scaler.factors["result"] == pytest.approx(2.0 / (22 * 23))
+    write_jsonl(records(21), in_tmp / "records" / "train.jsonl")  # new contents, new shards
+    assert prepared("xval", records_dir=str(in_tmp / "records")).folder != datamodule.folder
+
+
+@pytest.mark.parametrize(
+    ("test_lines", "message"),
+    [
+        (['{"expression": "2*3", "result": 6}', '{"expression": '], "test.jsonl:2: not JSON"),
+        (['{"expression": "2*3"}'], "test.jsonl:1: not an arithmetic record (KeyError"),
+        (
+            ['{"expression": "2*3", "result": 6}', '{"expression": "900*9", "result": 8100}'],
+            "test.jsonl:2: value 900 of key 'operand' is outside the scaler's range",
+        ),
+    ],
+)
+def test_bad_records_are_refused_before_training_naming_file_and_line(in_tmp, test_lines, message):
+    from polymath.xval.data.formats import write_jsonl
+    from polymath.xval.data.tasks import RecordError
+
+    write_jsonl(records(20), in_tmp / "records" / "train.jsonl")
+    (in_tmp / "records" / "test.jsonl").write_text("\n".join(test_lines) + "\n")
+    with pytest.raises(RecordError, match=re.escape(message)):
+        prepared("xval", records_dir=str(in_tmp / "records"))
+    assert list(in_tmp.glob("polymath_data/xval/*/train/manifest.json"))
+    assert not list(in_tmp.glob("polymath_data/xval/*/test/manifest.json"))  # nothing half-written
 
 
 def test_a_value_outside_the_scaler_range_is_named(in_tmp):

@@ -27,6 +27,20 @@ def test_the_value_scales_the_num_embedding_before_the_position_is_added():
     torch.testing.assert_close(captured["x"][0, 1], expected)
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_heads_at_chosen_positions_equal_the_full_outputs_there(causal):
+    model = tiny(causal=causal)
+    ids = torch.randint(5, 40, (3, 10))
+    values = torch.rand(3, 10) + 0.5
+    at = torch.rand(3, 10) < 0.3
+    at[1] = False
+    logits, numbers = model(ids, values)
+    chosen_logits, chosen_numbers = model(ids, values, at=at)
+    assert chosen_logits.shape == (int(at.sum()), 40)
+    torch.testing.assert_close(chosen_logits, logits[at])
+    torch.testing.assert_close(chosen_numbers, numbers[at])
+
+
 def test_the_causal_model_does_not_see_the_future():
     model = tiny(causal=True)
     ids = torch.randint(5, 40, (2, 12))

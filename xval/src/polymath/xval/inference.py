@@ -22,20 +22,24 @@ def _read_rows(
     tokenizer: NumberTokenizer,
     chosen: torch.Tensor,
     numbers: torch.Tensor | None,
-    target: torch.Tensor,
+    counts: torch.Tensor,
 ) -> torch.Tensor:
-    """Per row, the value of the target number from the chosen ids (and number-head outputs)."""
-    out = torch.full((len(chosen),), math.nan)
-    for row in range(len(chosen)):
-        positions = target[row].nonzero().flatten()
-        ids = chosen[row, positions]
+    """Per row, the value of its target number from the ids chosen at the target's positions
+    (and the number head's outputs there), given flat in row order with ``counts`` per row."""
+    out = torch.full((len(counts),), math.nan)
+    chosen, counts = chosen.cpu(), counts.cpu().tolist()
+    numbers = numbers.float().cpu() if numbers is not None else None
+    start = 0
+    for row, count in enumerate(counts):
+        ids = chosen[start : start + count]
         if tokenizer.encoding == "xval":
-            if len(ids) == 1 and int(ids[0]) == NUM and numbers is not None:
-                out[row] = numbers[row, positions[0]]
+            if count == 1 and int(ids[0]) == NUM and numbers is not None:
+                out[row] = numbers[start]
         else:
             value = tokenizer.read(ids.tolist())
             if value is not None:
                 out[row] = value
+        start += count
     return out
 
 
@@ -44,8 +48,11 @@ def predict_masked(
     model: Numformer, tokenizer: NumberTokenizer, batch: dict[str, torch.Tensor]
 ) -> torch.Tensor:
     """Masked-LM: the target tokens are ``[MASK]``; one forward pass reads them all."""
-    logits, numbers = model(batch["masked_ids"], batch["masked_values"], batch["padding"])
-    return _read_rows(tokenizer, logits.argmax(-1), numbers, batch["target"])
+    target = batch["target"]
+    logits, numbers = model(
+        batch["masked_ids"], batch["masked_values"], batch["padding"], at=target
+    )
+    return _read_rows(tokenizer, logits.argmax(-1), numbers, target.sum(1))
 
 
 @torch.no_grad()
@@ -59,22 +66,23 @@ def predict_causal(
     """
     ids, values, target = batch["ids"].clone(), batch["values"].clone(), batch["target"]
     width = int(target.sum(1).max())
-    rows = torch.arange(len(ids))
+    rows = torch.arange(len(ids), device=ids.device)
     starts = target.float().argmax(1)
-    numbers = torch.zeros(ids.shape)
+    numbers = torch.zeros(ids.shape, device=ids.device)
     for step in range(width):
         position = (starts + step).clamp(max=ids.shape[1] - 1)
         active = target[rows, position] & (starts + step < ids.shape[1])
-        logits, head = model(ids, values, batch["padding"])
-        choice = logits[rows, position - 1].argmax(-1)
+        before = torch.zeros_like(target)
+        before[rows, position - 1] = True  # one position per row: outputs come in row order
+        logits, value = model(ids, values, batch["padding"], at=before)
+        choice = logits.argmax(-1)
         ids[rows[active], position[active]] = choice[active]
-        if head is not None:
-            value = head[rows, position - 1]
+        if value is not None:
             values[rows[active], position[active]] = torch.where(
                 choice[active] == NUM, value[active], torch.ones_like(value[active])
             )
             numbers[rows[active], position[active]] = value[active]
-    return _read_rows(tokenizer, ids, numbers, target)
+    return _read_rows(tokenizer, ids[target], numbers[target], target.sum(1))
 
 
 @torch.no_grad()
@@ -95,9 +103,11 @@ def generate(
     for _ in range(max_new_tokens):
         if len(ids) >= model.context:
             break
-        logits, numbers = model(torch.tensor([ids]), torch.tensor([values]))
-        token = int(logits[0, -1].argmax())
-        value = float(numbers[0, -1]) if numbers is not None and token == NUM else 1.0
+        last = torch.zeros(1, len(ids), dtype=torch.bool)
+        last[0, -1] = True
+        logits, numbers = model(torch.tensor([ids]), torch.tensor([values]), at=last)
+        token = int(logits[0].argmax())
+        value = float(numbers[0]) if numbers is not None and token == NUM else 1.0
         if token == END:
             break
         ids.append(token)

@@ -42,8 +42,14 @@ def numformer_loss(
     label_values: torch.Tensor,
     number_weight: float = 1.0,
 ) -> dict[str, torch.Tensor]:
-    """``loss`` = CE + λ·MSE, and its two parts; MSE only where ``labels == [NUM]``."""
-    token = nn.functional.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=-100)
+    """``loss`` = CE + λ·MSE, and its two parts; MSE only where ``labels == [NUM]``.
+
+    ``logits`` (..., vocab) and ``numbers``, ``labels``, ``label_values`` (...) are either whole
+    (batch, length) tensors or the positions a model's ``at`` selected.
+    """
+    token = nn.functional.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=-100
+    )
     number_positions = labels == NUM
     if numbers is None or not number_positions.any():
         number = logits.new_zeros(())

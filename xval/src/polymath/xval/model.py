@@ -71,9 +71,16 @@ class Numformer(SavableModel):
         ids: torch.Tensor,
         values: torch.Tensor | None = None,
         padding: torch.Tensor | None = None,
+        at: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``ids`` and ``values`` (batch, length), ``padding`` True at pad positions ->
-        (token logits (batch, length, vocab), numbers (batch, length) or None)."""
+        (token logits (batch, length, vocab), numbers (batch, length) or None).
+
+        ``at`` (bool, batch × length) applies the heads only at those positions and returns
+        (logits (n, vocab), numbers (n,)) in row-major order: a loss or a reading needs a few
+        positions, and FP15's 27,001-way token head at every position dominates the cost (as
+        BERT gathers its masked positions before the output layer).
+        """
         length = ids.shape[1]
         if length > self.context:
             raise ContextLengthError(
@@ -87,5 +94,7 @@ class Numformer(SavableModel):
         if self.causal:
             mask = torch.ones(length, length, dtype=torch.bool, device=ids.device).triu(1)
         h = self.encoder(x, mask=mask, src_key_padding_mask=padding, is_causal=self.causal)
+        if at is not None:
+            h = h[at]
         numbers = self.number_head(h).squeeze(-1) if self.number_head is not None else None
         return self.token_head(h), numbers

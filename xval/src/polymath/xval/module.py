@@ -96,9 +96,14 @@ class NumformerModule(LightningModule):
 
     def _loss(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         inputs = targets(batch, self.hparams.causal)
-        logits, numbers = self.model(inputs["ids"], inputs["values"], inputs["padding"])
+        at = inputs["labels"] != -100
+        logits, numbers = self.model(inputs["ids"], inputs["values"], inputs["padding"], at=at)
         return numformer_loss(
-            logits, numbers, inputs["labels"], inputs["label_values"], self.hparams.number_weight
+            logits,
+            numbers,
+            inputs["labels"][at],
+            inputs["label_values"][at],
+            self.hparams.number_weight,
         )
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:

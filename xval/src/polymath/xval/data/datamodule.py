@@ -1,8 +1,10 @@
 """XvalDataModule: generated records in foundation's shards, tokenized per batch for one encoding.
 
 ``prepare_data`` simulates the task's records once per configuration (train, val, test and, with
-an ``ood_band``, an out-of-distribution test set) into webdataset shards under ``data_dir`` and
-fits the scaler on the training records; every encoding reads the same shards. Batches of records
+an ``ood_band``, an out-of-distribution test set), or reads them from the reference's files (one
+JSON record per line, ``records_dir``), into webdataset shards under ``data_dir``, fits the
+scaler on the training records and checks every other record against it; every encoding reads
+the same shards. Batches of records
 are tokenized in ``on_before_batch_transfer``: masked at random for training, one row per target
 number for evaluation. The test loaders are ``[in-distribution, out-of-distribution]``.
 """
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,8 +23,9 @@ from torch.utils.data import DataLoader
 from polymath.foundation.data import ShardDataModule, write_shards
 from polymath.xval.data.arithmetic import ArithmeticConfig, generate_arithmetic
 from polymath.xval.data.batching import Batcher
+from polymath.xval.data.formats import numbered_jsonl
 from polymath.xval.data.planets import PlanetConfig, generate_planets
-from polymath.xval.data.tasks import TASKS
+from polymath.xval.data.tasks import TASKS, RecordError
 from polymath.xval.encodings import Encoding, check_encoding
 from polymath.xval.numbers import extract_numbers
 from polymath.xval.scaler import KeyScaler
@@ -37,7 +41,10 @@ class XvalDataModule(ShardDataModule):
 
     ``ood_band`` holds out an interval: of the outermost semi-major axis for planets, of operand
     magnitudes for arithmetic. Planet sizes (``n_planets``, ``n_steps``, ``orbits``) default to the
-    reference's; CPU recipes make them smaller.
+    reference's; CPU recipes make them smaller. ``records_dir`` replaces the simulator by a folder
+    of the reference's files, ``train.jsonl`` and optionally ``val.jsonl``, ``test.jsonl`` and
+    ``ood.jsonl`` (one JSON record per line); the sizes, bands and generator settings are then
+    those of the files.
     """
 
     def __init__(
@@ -61,13 +68,23 @@ class XvalDataModule(ShardDataModule):
         arithmetic: Literal["multiplication", "expressions"] = "multiplication",
         digits: list[int] | None = None,
         n_operands: tuple[int, int] = (2, 3),
+        records_dir: str | None = None,
     ) -> None:
         check_encoding(encoding)
         generator = _generator_config(
             task, n_planets, n_steps, orbits, arithmetic, digits or [1, 2], n_operands, ood_band
         )
-        sizes = {"train": n_train, "val": n_val, "test": n_test, "ood": n_ood if ood_band else 0}
-        folder = Path(data_dir) / f"{task}-{_digest([generator, sizes, seed])}"
+        if records_dir is None:
+            sizes = {
+                "train": n_train,
+                "val": n_val,
+                "test": n_test,
+                "ood": n_ood if ood_band else 0,
+            }
+            digest = _digest([generator, sizes, seed])
+        else:
+            sizes, digest = _record_files(Path(records_dir))
+        folder = Path(data_dir) / f"{task}-{digest}"
         paths = {split: str(folder / split) if sizes[split] else None for split in SPLITS}
         super().__init__(
             train=paths["train"],
@@ -85,22 +102,49 @@ class XvalDataModule(ShardDataModule):
         self.rng = np.random.default_rng(seed)
 
     def prepare_data(self) -> None:
-        """Simulates every split that has no shards yet, and fits the scaler on ``train``."""
+        """Writes every split that has no shards yet (simulated, or read from ``records_dir``),
+        fits the scaler on ``train``, and refuses a record that the task cannot read or whose
+        numbers fall outside the scaler's range, naming where it came from."""
         for offset, split in enumerate(SPLITS):
-            if self.paths[split] is None or (Path(self.paths[split]) / "manifest.json").exists():
-                continue
-            records = self._generate(split, seed=self.hparams.seed * 10 + offset)
-            samples = ({"__key__": f"{i:08d}", "record": r} for i, r in enumerate(records))
-            per_shard = -(-self.sizes[split] // SHARDS_PER_SPLIT)
-            write_shards(samples, self.paths[split], max_count=per_shard, overwrite=True)
-            if split == "train":
+            path = self.paths[split]
+            written = path is not None and not (Path(path) / "manifest.json").exists()
+            if written:
+                scaler = None if split == "train" else KeyScaler.load(self.folder / SCALER_FILE)
+                seed = self.hparams.seed * 10 + offset
+                records = self._checked(self._records(split, seed), scaler)
+                samples = ({"__key__": f"{i:08d}", "record": r} for i, r in enumerate(records))
+                per_shard = -(-self.sizes[split] // SHARDS_PER_SPLIT)
+                write_shards(samples, path, max_count=per_shard, overwrite=True)
+            if split == "train" and (written or not (self.folder / SCALER_FILE).exists()):
                 self._fit_scaler()
 
-    def _generate(self, split: str, seed: int):
+    def _records(self, split: str, seed: int) -> Iterator[tuple[str, dict]]:
+        """``(where, record)``: a file and line, or the split and index of a simulated record."""
+        if self.hparams.records_dir is not None:
+            path = Path(self.hparams.records_dir) / f"{split}.jsonl"
+            for line, record in numbered_jsonl(path):
+                yield f"{path}:{line}", record
+            return
         count, band = self.sizes[split], "ood" if split == "ood" else "train"
         if self.task == "planets":
-            return generate_planets(count, seed, PlanetConfig(**self.generator), band)
-        return generate_arithmetic(count, seed, ArithmeticConfig(**self.generator), band)
+            records = generate_planets(count, seed, PlanetConfig(**self.generator), band)
+        else:
+            records = generate_arithmetic(count, seed, ArithmeticConfig(**self.generator), band)
+        for i, record in enumerate(records):
+            yield f"simulated {split} record {i}", record
+
+    def _checked(
+        self, records: Iterator[tuple[str, dict]], scaler: KeyScaler | None
+    ) -> Iterator[dict]:
+        render = TASKS[self.task][0]
+        for where, record in records:
+            try:
+                sample = render(record)
+                if scaler is not None:
+                    scaler.transform(sample.keys, extract_numbers(sample.text).values)
+            except ValueError as error:
+                raise RecordError(f"{where}: {error}") from None
+            yield record
 
     def _fit_scaler(self) -> None:
         from polymath.foundation.data import shard_dataset
@@ -166,6 +210,22 @@ def _generator_config(
             "ood_band": operand_band,
         }
     raise ValueError(f"unknown task {task!r} (choose one of: {', '.join(TASKS)})")
+
+
+def _record_files(folder: Path) -> tuple[dict[str, int], str]:
+    """Records per split in ``folder``'s ``<split>.jsonl`` files (train required), and a digest
+    of their contents, so that edited files make new shards."""
+    if not (folder / "train.jsonl").is_file():
+        raise FileNotFoundError(f"records_dir {folder} has no train.jsonl")
+    sizes, digest = {}, hashlib.sha1()
+    for split in SPLITS:
+        path = folder / f"{split}.jsonl"
+        sizes[split] = 0
+        if path.is_file():
+            data = path.read_bytes()
+            digest.update(split.encode() + data)
+            sizes[split] = sum(1 for line in data.splitlines() if line.strip())
+    return sizes, "files-" + digest.hexdigest()[:10]
 
 
 def _digest(value: Any) -> str:

@@ -29,6 +29,12 @@ def write_jsonl(records: Iterable[dict], path: str | os.PathLike[str]) -> Path:
 
 def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict]:
     """Records of a JSON-lines file; a line that is not a JSON object names its line number."""
+    for _, record in numbered_jsonl(path):
+        yield record
+
+
+def numbered_jsonl(path: str | os.PathLike[str]) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` of a JSON-lines file, skipping blank lines."""
     with open(path) as stream:
         for number, line in enumerate(stream, 1):
             if not line.strip():
@@ -39,4 +45,4 @@ def read_jsonl(path: str | os.PathLike[str]) -> Iterator[dict]:
                 raise RecordError(f"{path}:{number}: not JSON ({error.msg})") from None
             if not isinstance(record, dict):
                 raise RecordError(f"{path}:{number}: a {type(record).__name__}, not a JSON object")
-            yield record
+            yield number, record
