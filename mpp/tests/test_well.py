@@ -1,7 +1,7 @@
 """Our Well writer's output loads through the-well's own WellDataset (an optional extra).
 
 the-well pins fsspec==2024.10.0, so it is not installed beside Lightning and MLflow in the shared
-environment; CI runs this test in an environment with the ``well`` extra.
+environment: ``bash tests/scripts/well_extra.sh`` runs this test in a throw-away environment with it.
 """
 
 import numpy as np

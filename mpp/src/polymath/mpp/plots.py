@@ -126,13 +126,15 @@ def rollout_gif(
             ax.set_xticks([])
             ax.set_yticks([])
 
+    title = fig.suptitle("rollout step 1")
+    fig.tight_layout()
+
     def draw(step: int):
         for image, frames in images:
             image.set_data(frames[step])
-        fig.suptitle(f"rollout step {step + 1}")
+        title.set_text(f"rollout step {step + 1}")
         return [image for image, _ in images]
 
-    fig.tight_layout()
     FuncAnimation(fig, draw, frames=steps).save(path, writer=PillowWriter(fps=fps))
     plt.close(fig)
     return path
