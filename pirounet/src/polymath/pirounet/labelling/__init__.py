@@ -1,0 +1,1 @@
+"""The labelling web app (Plotly Dash) and the CSV store behind it."""
