@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from lightning import seed_everything
+
 from polymath.foundation import RunContext, build_trainer
 from polymath.xval import plots
 from polymath.xval.data.datamodule import XvalDataModule
@@ -18,7 +20,11 @@ TABLE_METRICS = ("mse", "ood_mse", "invalid", "ood_invalid")
 def fit_one(
     ctx: RunContext, task: dict[str, Any], encoding: str
 ) -> tuple[dict, NumformerModule, XvalDataModule]:
-    """One model for one (task, encoding): fitted, tested, with its token counts and throughput."""
+    """One model for one (task, encoding): fitted, tested, with its token counts and throughput.
+
+    Every fit starts from the recipe's seed, so a cell of the table does not depend on which
+    fits ran before it (``experiment.encodings=[p10]`` alone gives the same P10 row)."""
+    seed_everything(ctx.trainer_config.seed, workers=True, verbose=False)
     datamodule = XvalDataModule(**{**ctx.config.get("data", {}), **task, "encoding": encoding})
     module = NumformerModule(**ctx.config.get("model", {}))
     throughput = TrainingThroughput()
