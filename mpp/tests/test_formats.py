@@ -111,3 +111,15 @@ def test_generation_is_cached_by_its_parameters(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="simulating"):  # other parameters: simulated anew
         generation.generate(tmp_path, ["advdiff"], 4, 32, 6, progress=False)
     assert calls
+
+
+def test_a_filter_picks_one_resolution_of_a_dataset(tmp_path):
+    spec = get_dataset("cns_m0.1")
+    for resolution in (32, 48):
+        path = tmp_path / f"2D_CFD_Rand_M0.1_Eta1e-08_Zeta1e-08_periodic_{resolution}_Train.hdf5"
+        write_pdebench(simulate("cns_m0.1", 2, resolution, 3), spec, path)
+    with pytest.raises(FormatError, match="different resolutions .* cns_m0.1:32 and cns_m0.1:48"):
+        WindowDataset(spec, tmp_path, history=2)
+    larger = WindowDataset(get_dataset("cns_m0.1:48"), tmp_path, history=2)
+    assert larger.shape == (48, 48) and len(larger.files) == 1
+    assert larger.spec.name == "cns_m0.1:48" and larger[0]["fields"].tolist() == [6, 7, 8, 9]

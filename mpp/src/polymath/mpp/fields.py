@@ -8,7 +8,7 @@ system are appended after slot 9, in the order they are first registered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Layout = Literal["pdebench-groups", "pdebench-ins", "pdebench-cns", "well"]
@@ -53,8 +53,17 @@ class DatasetSpec:
     system: str
     layout: Layout
     pattern: str
-    """A substring of the file names (the reference's filename filter)."""
+    """A substring of the paths of the dataset's files."""
     periodic: bool
+    filter: str = ""
+    """A further substring the paths must hold (the reference's filename filter), from a name
+    such as ``cns_m1.0:512``: PDEBench's compressible files come at 128² and 512², and one dataset
+    (one micro-batch) holds one resolution."""
+
+    @property
+    def base(self) -> str:
+        """The dataset's name without its filter (the simulator's name)."""
+        return self.name.split(":")[0]
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -80,6 +89,8 @@ DATASETS: dict[str, DatasetSpec] = {
 
 
 def get_dataset(name: str) -> DatasetSpec:
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r} (known: {', '.join(DATASETS)})")
-    return DATASETS[name]
+    """A dataset by name; ``name:filter`` keeps only the files whose path holds ``filter``."""
+    base, _, path_filter = name.partition(":")
+    if base not in DATASETS:
+        raise ValueError(f"unknown dataset {base!r} (known: {', '.join(DATASETS)})")
+    return replace(DATASETS[base], name=name, filter=path_filter)

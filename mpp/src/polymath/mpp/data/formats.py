@@ -296,7 +296,7 @@ class TrajectoryFile:
 
 
 def find_files(root: str | Path, spec: DatasetSpec) -> list[Path]:
-    """HDF5 files under ``root`` whose path (relative to root) contains the dataset's pattern."""
+    """HDF5 files under ``root`` whose path (relative to root) holds the dataset's pattern and filter."""
     root = Path(root)
     candidates = sorted(
         Path(folder) / name
@@ -304,4 +304,9 @@ def find_files(root: str | Path, spec: DatasetSpec) -> list[Path]:
         for name in names
         if name.endswith((".h5", ".hdf5"))
     )
-    return [path for path in candidates if spec.pattern in str(path.relative_to(root))]
+    return [
+        path
+        for path in candidates
+        if spec.pattern in str(path.relative_to(root))
+        and spec.filter in str(path.relative_to(root))
+    ]

@@ -47,13 +47,14 @@ def generate(
     temporary folder and renamed when complete. The returned folder links them all.
     """
     cache_dir = Path(cache_dir)
+    simulated = sorted({get_dataset(name).base for name in datasets})  # cns_m1.0:32 -> cns_m1.0
     view = (
         cache_dir
         / "views"
-        / cache_key(",".join(sorted(datasets)), n_trajectories, resolution, n_frames, seed)
+        / cache_key(",".join(simulated), n_trajectories, resolution, n_frames, seed)
     )
     view.mkdir(parents=True, exist_ok=True)
-    for name in datasets:
+    for name in simulated:
         folder = cache_dir / f"{name}-{cache_key(name, n_trajectories, resolution, n_frames, seed)}"
         if not folder.is_dir():
             _simulate_into(folder, name, n_trajectories, resolution, n_frames, seed, progress)

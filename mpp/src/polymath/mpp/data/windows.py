@@ -76,7 +76,8 @@ class WindowDataset(Dataset):
         shapes = {file.shape for file in self.files}
         if len(shapes) > 1:
             raise FormatError(
-                f"dataset {spec.name!r}: files of different resolutions {sorted(shapes)}"
+                f"dataset {spec.name!r}: files of different resolutions {sorted(shapes)}; name "
+                f"one per resolution, e.g. {spec.base}:{min(shapes)[0]} and {spec.base}:{max(shapes)[0]}"
             )
         refs = [
             TrajectoryRef(f, i)
