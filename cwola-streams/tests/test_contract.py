@@ -1,12 +1,16 @@
-"""The smoke recipe through the ``polymath`` command, and bad input reported in one line."""
+"""The smoke and gd1 recipes through the ``polymath`` command (gd1 on files the tests write), and
+bad input reported in one line."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 from mlflow import MlflowClient
+from toy import toy_patch
 
 from polymath.cwola_streams import Patch, save_patch
+from polymath.cwola_streams.data import COLUMNS
+from polymath.cwola_streams.features import fiducial_cuts
 from polymath.foundation.cli import main
 
 
@@ -81,3 +85,64 @@ def test_a_patch_without_labels_needs_a_window(in_tmp, capsys):
     save_patch(Patch(np.zeros((30, 10))), in_tmp / "patch.npy")
     assert run("data.patch_file=patch.npy") == 1
     assert "oracle window needs labelled stream stars" in one_line_error(capsys)
+
+
+def write_gd1_files(directory: Path) -> int:
+    """Two overlapping 10-column patches (as published: no stream column) and a member CSV.
+
+    Returns the number of distinct members that pass the fiducial cuts in either patch.
+    """
+    first = toy_patch(n_field=1500, n_stream=120, seed=0)
+    second_own = toy_patch(n_field=1500, n_stream=120, seed=1)
+    shared = np.r_[
+        np.arange(0, 1500, 3), np.arange(1500, 1620, 2)
+    ]  # a third of the field, half the stream
+    second = Patch(
+        np.r_[second_own.stars, first.stars[shared]],
+        np.r_[second_own.is_stream, first.is_stream[shared]],
+    )
+    np.save(directory / "patch_0.npy", first.stars)
+    np.save(directory / "patch_1.npy", second.stars)
+    members = np.r_[first.stars[first.is_stream], second_own.stars[second_own.is_stream]]
+    columns = [COLUMNS.index(name) for name in ("ra", "dec", "pmra", "pmdec")]
+    table = np.column_stack([np.arange(len(members)), members[:, columns]])
+    np.savetxt(
+        directory / "members.csv",
+        table,
+        delimiter=",",
+        header="source_id,ra,dec,pmra,pmdec",
+        comments="",
+    )
+    passing = [p.select(p.is_stream & fiducial_cuts(p)) for p in (first, second_own)]
+    return sum(len(p) for p in passing)
+
+
+def test_gd1_pipeline_on_written_files(in_tmp, capsys, tracking_uri):
+    labelled = write_gd1_files(in_tmp)
+    tiny = ["model.hidden=[16, 16]", "data.n_folds=3", "data.repeats=1", "data.batch_size=128"]
+    tiny += [
+        "trainer.max_epochs=20",
+        "trainer.progress=none",
+        "model.lr=0.003",
+        "experiment.top=30",
+    ]
+    files = [
+        "experiment.patch_files=[patch_0.npy, patch_1.npy]",
+        "experiment.members_file=members.csv",
+    ]
+    assert main(["run", "cwola-streams", "gd1", *files, *tiny]) == 0
+    out = capsys.readouterr().out
+    run_id = next(line.split()[-1] for line in out.splitlines() if line.startswith("run id:"))
+    metrics = MlflowClient(tracking_uri).get_run(run_id).data.metrics
+    # Top 30 per patch, pooled with duplicates; then KMeans and one copy of each star.
+    assert metrics["before_cluster/selected"] == 60
+    assert metrics["selected/selected"] < 60
+    # Completeness counts each labelled member once, though the patches share some.
+    assert metrics["selected/matched"] / metrics["selected/completeness"] == pytest.approx(labelled)
+    # Chance is about 0.3 (the stream's share of the window's stars that pass the cuts).
+    assert metrics["selected/purity"] > 0.5
+
+
+def test_gd1_without_its_files_is_one_line(in_tmp, capsys):
+    assert main(["run", "cwola-streams", "gd1", "trainer.max_epochs=1"]) == 1
+    assert "needs experiment.patch_files" in one_line_error(capsys)

@@ -1,6 +1,6 @@
-"""The mocks and scan experiments end to end at toy scale (slow: several fits each)."""
+"""The experiments: mocks and scan end to end at toy scale (slow: several fits each), the GD-1
+pipeline on files the test writes, and the mocks' summary on hand-made rows."""
 
-import numpy as np
 import pytest
 from toy import toy_patch
 
@@ -49,10 +49,28 @@ def test_mocks_report_the_purity_distribution(tmp_path):
         "batch_size": 2000,
     }
     metrics = experiments.mocks(context(tmp_path, data), n_mocks=2, strengths=[60, 120], top=10)
-    assert set(metrics) == {
-        "top10/purity_mean",
-        "top10/purity_median",
-        "top10/fraction_above_half",
-        "top10/fraction_above_zero",
-    }
-    assert all(np.isfinite(v) and 0 <= v <= 1 for v in metrics.values())
+    for prefix in ("top10/purity", "supervised/top10/purity"):
+        for statistic in ("mean", "median", "fraction_above_half", "fraction_above_zero"):
+            assert 0 <= metrics[f"{prefix}_{statistic}"] <= 1
+    assert {"top10/purity_median/n_stream_60", "top10/purity_median/n_stream_120"} <= set(metrics)
+
+
+def test_purity_summary_on_hand_made_mocks():
+    rows = [
+        {"n_stream": 100, "top50/purity": 0.0, "supervised/top50/purity": 0.5},
+        {"n_stream": 100, "top50/purity": 0.2, "supervised/top50/purity": 0.7},
+        {"n_stream": 400, "top50/purity": 0.6, "supervised/top50/purity": 0.9},
+        {"n_stream": 400, "top50/purity": 1.0, "supervised/top50/purity": 1.0},
+    ]
+    metrics = experiments.purity_summary(rows, 50)
+    assert metrics["top50/purity_mean"] == pytest.approx(0.45)
+    assert metrics["top50/purity_median"] == pytest.approx(0.4)
+    assert metrics["top50/purity_fraction_above_half"] == 0.5
+    assert metrics["top50/purity_fraction_above_zero"] == 0.75
+    assert metrics["supervised/top50/purity_median"] == pytest.approx(0.8)
+    assert metrics["top50/purity_median/n_stream_100"] == pytest.approx(0.1)
+    assert metrics["top50/purity_median/n_stream_400"] == pytest.approx(0.8)
+    without_bound = experiments.purity_summary(
+        [{k: v for k, v in rows[0].items() if "sup" not in k}], 50
+    )
+    assert not any(key.startswith("supervised/") for key in without_bound)

@@ -6,7 +6,7 @@ Each takes the run context first (its ``config`` holds the recipe's ``model``, `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -16,7 +16,7 @@ from polymath.cwola_streams.data.datamodule import PatchDataModule
 from polymath.cwola_streams.data.formats import Patch, label_members, load_members, load_patch
 from polymath.cwola_streams.data.simulate import StreamModel, simulate_patch
 from polymath.cwola_streams.module import CWoLaModule
-from polymath.cwola_streams.pipeline import patch_scores, top_n_purity
+from polymath.cwola_streams.pipeline import patch_scores, top_n_purity, window_composition
 from polymath.cwola_streams.selection import PatchScores, select_candidates, top_n
 from polymath.cwola_streams.windows import scan_windows, window_significance
 from polymath.foundation import RunContext
@@ -43,6 +43,39 @@ def _purities(result: PatchScores, sizes: Sequence[int], prefix: str = "") -> di
     return metrics
 
 
+def _roc_auc(result: PatchScores) -> float:
+    """Stream against field by the out-of-fold scores in the window (NaN without both classes)."""
+    window = np.isfinite(result.scores)
+    truth = result.is_member[window]
+    if truth.all() or not truth.any():
+        return float("nan")
+    return float(roc_auc_score(truth, result.scores[window]))
+
+
+def score_patch(
+    ctx: RunContext,
+    datamodule: PatchDataModule,
+    top: Sequence[int],
+    supervised: bool,
+    logged: bool = True,
+) -> tuple[CWoLaModule, PatchScores, PatchScores | None, dict[str, float]]:
+    """CWoLa on one patch and, with ``supervised``, the bound: the same classifier trained on the
+    truth (stream against field) in the same window. Returns the CWoLa module, both sets of
+    out-of-fold scores and the metrics: the window's composition, top-N purities and ROC AUCs."""
+    module, result = train_patch(ctx, datamodule, logged)
+    metrics = window_composition(datamodule.patch, datamodule.window) | _purities(result, top)
+    metrics["roc_auc/cwola"] = _roc_auc(result)
+    bound = None
+    if supervised:
+        truth = PatchDataModule.from_patch(
+            datamodule.patch, **(dict(datamodule.hparams) | {"labels": "truth"})
+        )
+        _, bound = train_patch(ctx, truth, logged=False)
+        metrics |= _purities(bound, top, prefix="supervised/")
+        metrics["roc_auc/supervised"] = _roc_auc(bound)
+    return module, result, bound, metrics
+
+
 def one_patch(
     ctx: RunContext, top: Sequence[int] = (50, 100), supervised: bool = False
 ) -> dict[str, float]:
@@ -51,45 +84,47 @@ def one_patch(
     With ``supervised``, a classifier trained on the truth in the same window gives the bound.
     """
     datamodule = ctx.build_datamodule()
-    module, result = train_patch(ctx, datamodule)
+    module, result, bound, metrics = score_patch(ctx, datamodule, top, supervised)
     ctx.log_model(module)
-    window_stars = np.isfinite(result.scores)
-    metrics = _purities(result, top)
-    metrics["window/stars"] = float(window_stars.sum())
-    metrics["window/stream_stars"] = float(result.is_member[window_stars].sum())
-    truth = result.is_member[window_stars]
-    curves = {"CWoLa (SR vs SB)": (truth, result.scores[window_stars])}
-    if truth.any() and not truth.all():
-        metrics["roc_auc/cwola"] = float(roc_auc_score(truth, result.scores[window_stars]))
-    if supervised:
-        data = dict(ctx.config.get("data", {})) | {"labels": "truth"}
-        _, bound = train_patch(ctx, PatchDataModule.from_patch(datamodule.patch, **data), False)
-        curves["supervised (truth)"] = (truth, bound.scores[window_stars])
-        metrics["roc_auc/supervised"] = float(roc_auc_score(truth, bound.scores[window_stars]))
-        metrics |= _purities(bound, top, prefix="supervised/")
+    window = np.isfinite(result.scores)
+    truth = result.is_member[window]
+    if bound is not None:
+        curves = {"CWoLa (SR vs SB)": (truth, result.scores[window])}
+        curves["supervised (truth)"] = (truth, bound.scores[window])
         ctx.log_figure(plots.roc(curves), "roc.png")
-    best = top_n(
-        np.nan_to_num(result.scores, nan=-np.inf), max(top), window_stars & result.passes_cuts
-    )
+    best = top_n(np.nan_to_num(result.scores, nan=-np.inf), max(top), window & result.passes_cuts)
     ctx.log_figure(plots.candidates(result, best, f"top {max(top)} after cuts"), "candidates.png")
     ctx.log_figure(plots.window_histogram(datamodule.patch, datamodule.window), "window.png")
     ctx.log_metrics(metrics)
     return metrics
 
 
+def _summary(values: np.ndarray, prefix: str) -> dict[str, float]:
+    return {
+        f"{prefix}_mean": float(values.mean()),
+        f"{prefix}_median": float(np.median(values)),
+        f"{prefix}_fraction_above_half": float((values > 0.5).mean()),
+        f"{prefix}_fraction_above_zero": float((values > 0).mean()),
+    }
+
+
 def mocks(
     ctx: RunContext,
-    n_mocks: int = 10,
+    n_mocks: int = 12,
     strengths: Sequence[int] = (100, 200, 400, 800),
     top: int = 50,
     first_seed: int = 1,
+    supervised: bool = True,
 ) -> dict[str, float]:
-    """Mock patches of varied stream strength on one simulated background: the purity distribution.
+    """Mock patches of varied stream strength on one simulated field: the purity distribution.
 
     As in the paper, where every mock stream was injected into the same Gaia patch, the field is
     simulated once; mock i gets its own gala stream (seed ``first_seed + i``) with
-    ``strengths[i % len(strengths)]`` stars.
+    ``strengths[i % len(strengths)]`` stars. Each mock also records its window's composition and,
+    with ``supervised``, the supervised bound's purity: what CWoLa could reach on that patch.
     """
+    if n_mocks < 1 or not strengths:
+        raise ValueError(f"mocks needs n_mocks >= 1 and a strength; got {n_mocks}, {strengths}")
     data = dict(ctx.config.get("data", {}))
     hp = PatchDataModule(**data).hparams
     background = simulate_patch(
@@ -111,20 +146,35 @@ def mocks(
             np.concatenate([background.stars, stream.stars]),
             np.concatenate([background.is_stream, stream.is_stream]),
         )
-        _, result = train_patch(ctx, PatchDataModule.from_patch(patch, **data), logged=False)
-        tally = top_n_purity(result, top)
-        row = {"mock": float(i), "n_stream": float(n_stream), f"top{top}/purity": tally.purity}
-        rows.append(row)
-        ctx.log_metrics({f"mock/top{top}/purity": tally.purity, "mock/n_stream": n_stream}, step=i)
-    purity = np.array([row[f"top{top}/purity"] for row in rows])
-    ctx.log_table(rows, "mocks.json")
+        datamodule = PatchDataModule.from_patch(patch, **data)
+        *_, metrics = score_patch(ctx, datamodule, [top], supervised, logged=False)
+        rows.append({"mock": i, "seed": seed, "n_stream": n_stream} | metrics)
+        ctx.log_metrics({f"mock/{k}": v for k, v in metrics.items()}, step=i)
+        print(
+            f"mock {i + 1}/{n_mocks}: {n_stream} stream stars, enrichment "
+            f"{metrics['window/enrichment']:.2f}, top-{top} purity {metrics[f'top{top}/purity']:.2f}"
+            + (f" (supervised {metrics[f'supervised/top{top}/purity']:.2f})" if supervised else ""),
+            flush=True,
+        )
+    ctx.log_table(rows, "mocks")
     ctx.log_figure(plots.purity_study(rows, top), "purity.png")
-    return {
-        f"top{top}/purity_mean": float(purity.mean()),
-        f"top{top}/purity_median": float(np.median(purity)),
-        f"top{top}/fraction_above_half": float((purity > 0.5).mean()),
-        f"top{top}/fraction_above_zero": float((purity > 0).mean()),
-    }
+    summary = purity_summary(rows, top)
+    ctx.log_metrics(summary)
+    return summary
+
+
+def purity_summary(rows: Sequence[Mapping[str, float]], top: int) -> dict[str, float]:
+    """Mean, median and fractions above 50 % and 0 % of the mocks' top-N purity, overall and
+    per stream strength; the same for the supervised bound when the rows hold it."""
+    key = f"top{top}/purity"
+    metrics = _summary(np.array([row[key] for row in rows]), f"{key}")
+    if all(f"supervised/{key}" in row for row in rows):
+        bound = np.array([row[f"supervised/{key}"] for row in rows])
+        metrics |= _summary(bound, f"supervised/{key}")
+    for strength in sorted({row["n_stream"] for row in rows}):
+        purity = [row[key] for row in rows if row["n_stream"] == strength]
+        metrics[f"{key}_median/n_stream_{int(strength)}"] = float(np.median(purity))
+    return metrics
 
 
 def scan(
@@ -168,6 +218,7 @@ def scan(
     metrics = {"scan/max_z": float(z[best]), "scan/best_center": float(centers[best])}
     if truth is not None:
         metrics["scan/best_offset_from_truth"] = float(abs(centers[best] - truth))
+    ctx.log_metrics(metrics)
     return metrics
 
 
@@ -195,4 +246,6 @@ def gd1(
         ctx.log_metrics({"patch/top50_purity": top_n_purity(result, 50).purity}, step=i)
     _, _, before = select_candidates(results, top, cluster=False, deduplicate=False)
     _, _, after = select_candidates(results, top, cluster=True)
-    return before.as_dict("before_cluster/") | after.as_dict("selected/")
+    metrics = before.as_dict("before_cluster/") | after.as_dict("selected/")
+    ctx.log_metrics(metrics)
+    return metrics

@@ -95,17 +95,25 @@ def roc(curves: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
 
 
 def purity_study(rows: Sequence[Mapping[str, float]], n: int) -> Figure:
-    """Top-n purity against stream strength, and its distribution over the mocks."""
-    strength = np.array([row["n_stream"] for row in rows])
-    purity = np.array([row[f"top{n}/purity"] for row in rows])
+    """Top-n purity against stream strength (with the supervised bound when the rows hold it),
+    and its distribution over the mocks."""
+    key = f"top{n}/purity"
+    strength = np.array([row["n_stream"] for row in rows], float)
+    purity = np.array([row[key] for row in rows])
+    jitter = np.exp(np.linspace(-0.06, 0.06, len(rows)))  # mocks of one strength side by side
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    left.scatter(strength, purity)
+    left.scatter(strength * jitter, purity, label="CWoLa")
+    if all(f"supervised/{key}" in row for row in rows):
+        bound = np.array([row[f"supervised/{key}"] for row in rows])
+        left.scatter(strength * jitter, bound, marker="^", c="tab:orange", label="supervised bound")
+        left.legend(fontsize=8)
     left.set_xscale("log")
-    left.set_xlabel("stream stars in the patch")
-    left.set_ylabel(f"top-{n} purity")
+    left.set_xlabel("stream stars in the patch (G < 20.2)")
+    left.set_ylabel(f"top-{n} purity after cuts")
+    left.set_ylim(-0.03, 1.03)
     left.axhline(0.5, color="k", ls=":")
     right.hist(purity, bins=np.linspace(0, 1, 11))
-    right.set_xlabel(f"top-{n} purity")
+    right.set_xlabel(f"CWoLa top-{n} purity")
     right.set_ylabel("mock patches")
     fig.tight_layout()
     return fig
