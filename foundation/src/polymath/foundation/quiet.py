@@ -3,6 +3,7 @@
 - Lightning's "💡 Tip" lines advertising litlogger and litmodels, printed at every fit;
 - Lightning's "Seed set to N", printed at every ``seed_everything``, and its hardware census
   ("GPU available: False, used: False", "TPU available: ...") at every Trainer;
+- Lightning's "Received SIGTERM" (the runner says what became of the run in one line);
 - the deprecation warning Lightning's ``_pytree`` helper triggers in recent torch releases.
 """
 
@@ -15,10 +16,14 @@ NOISY_LOGGERS = tuple(
     f"{root}.{name}"
     for root in ("lightning", "pytorch_lightning", "lightning_fabric")
     for name in ("fabric.utilities.rank_zero", "pytorch.utilities.rank_zero", "utilities.rank_zero",
-                 "fabric.utilities.seed", "utilities.seed")
+                 "fabric.utilities.seed", "utilities.seed", "pytorch.trainer.connectors.signal_connector",
+                 "trainer.connectors.signal_connector")
 )  # fmt: skip
 """Both distributions of Lightning (``lightning`` and ``pytorch_lightning``) name their loggers."""
-NOISE_PREFIXES = ("💡 Tip:", "Seed set to ", "GPU available:", "TPU available:", "HPU available:")
+NOISE_PREFIXES = (
+    "💡 Tip:", "Seed set to ", "GPU available:", "TPU available:", "HPU available:",
+    "Received SIGTERM:",
+)  # fmt: skip
 PYTREE_WARNING = r".*isinstance\(treespec, LeafSpec\)` is deprecated"
 
 

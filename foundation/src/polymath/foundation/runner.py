@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,14 +22,15 @@ from typing import Any
 from lightning import LightningDataModule, LightningModule, Trainer, seed_everything
 from lightning.pytorch.loggers import MLFlowLogger
 from lightning.pytorch.utilities import rank_zero_only
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 
-from polymath.foundation import quiet, tracking
+from polymath.foundation import preemption, quiet, tracking
 from polymath.foundation.config import ConfigError, to_yaml
 from polymath.foundation.contract import PaperPackage, Recipe, get_package, import_object
 from polymath.foundation.loading import ModelArgsInCheckpoint, log_model
 from polymath.foundation.sweep import SweepSpec, best_row, summarise, summary_figure
 from polymath.foundation.trainer_config import TrainerConfig
-from polymath.foundation.training import build_trainer, fit
+from polymath.foundation.training import build_trainer, fit, resume_command
 from polymath.foundation.validation import SWEEP_POINT_KEY, Targets, resolve, targets, with_point
 
 RUNS_DIR = "polymath_runs"
@@ -207,9 +209,28 @@ def run_recipe(
 ) -> RunResult:
     """Runs a recipe with dotted overrides as one MLflow run; raises before any run on bad input.
 
-    ``experiment`` replaces the recipe's own (``polymath fit``/``test`` use this).
+    ``experiment`` replaces the recipe's own (``polymath fit``/``test`` use this). SIGTERM at any
+    moment ends the run KILLED (see ``preemption``).
     """
     quiet.install()
+    with preemption.stop_on_sigterm():
+        try:
+            return _run_recipe(package_name, recipe_name, overrides, tracking_uri, config_file,
+                               register, experiment)  # fmt: skip
+        except preemption.Preempted as error:  # before any run existed
+            _say_preempted(error, None)
+            raise SystemExit(preemption.EXIT_CODE) from error
+
+
+def _run_recipe(
+    package_name: str,
+    recipe_name: str | None,
+    overrides: Sequence[str],
+    tracking_uri: str | None,
+    config_file: str | os.PathLike[str] | None,
+    register: str | None,
+    experiment: Callable[[RunContext], Mapping[str, float]] | None,
+) -> RunResult:
     package = get_package(package_name)
     recipe = resolve_recipe(package, recipe_name, overrides, config_file)
     found = targets(package, recipe)
@@ -271,8 +292,11 @@ def _tracked(
     ctx: RunContext, previous: str | None, body: Callable[[RunContext], Mapping[str, float]]
 ) -> tuple[dict[str, float], float]:
     """Runs ``body`` inside the context's MLflow run and ends that run with the true status."""
-    logger, started = ctx.logger, time.perf_counter()
+    logger, started, run_id = ctx.logger, time.perf_counter(), None
     try:
+        with preemption.held():  # the run is created now: a SIGTERM waits until it exists
+            run_id = logger.run_id if logger is not None else None
+        preemption.stop_if_requested()
         if logger is not None and previous is None:
             world = TrainerConfig.from_mapping(ctx.config["trainer"]).world_size or 1
             tracking.log_run_metadata(logger, ctx.recipe.to_mapping(), world_size=world)
@@ -286,14 +310,26 @@ def _tracked(
         seconds = time.perf_counter() - started
         ctx.log_metrics({"run/seconds": seconds})
     except BaseException as error:
-        _end_run(logger, error)
-        if isinstance(error, SystemExit) and error.code is None:  # Lightning's SIGTERMException
-            raise SystemExit(143) from error
+        with preemption.held():
+            _end_run(logger, error)
+        if isinstance(error, SIGTERMException):
+            _say_preempted(error, run_id)
+            raise SystemExit(preemption.EXIT_CODE) from error
         raise
-    _end_run(logger)
-    _write_json(ctx.workdir / METRICS_FILE, metrics)
-    (ctx.workdir / COMPLETED_FILE).touch()
+    with preemption.held():  # FINISHED, its metrics and COMPLETED as one step
+        _end_run(logger)
+        _write_json(ctx.workdir / METRICS_FILE, metrics)
+        (ctx.workdir / COMPLETED_FILE).touch()
     return metrics, seconds
+
+
+def _say_preempted(error: SIGTERMException, run_id: str | None) -> None:
+    """One line, unless GracefulStop has said it already (with the step and the checkpoint)."""
+    if rank_zero_only.rank != 0 or getattr(error, "reported", False):
+        return
+    run = f"run {run_id} is KILLED" if run_id else "no run was created"
+    print(f"polymath: stopped by SIGTERM; {run}; resume with: {resume_command()}",
+          file=sys.stderr, flush=True)  # fmt: skip
 
 
 def _end_run(logger: MLFlowLogger | None, error: BaseException | None = None) -> None:
@@ -322,7 +358,7 @@ def _run_sweep(
         _build(found, with_point(recipe.config, points[index]))  # refuse bad points before any run
     root = Path(RUNS_DIR) / package.name / (recipe.name or "config")
     started = time.perf_counter()
-    with _parent_run(root, resume, only is not None) as (workdir, previous):
+    with _parent_run(root, resume, only is not None) as (workdir, previous), preemption.held():
         parent = _logger(package, recipe, uri, previous)
         parent_ctx = RunContext(package, recipe, parent, workdir, found, register)
         if parent is not None and previous is None:
@@ -330,11 +366,16 @@ def _run_sweep(
             parent.experiment.set_tag(parent.run_id, RECIPE_TAG, recipe.name)
             _write_json(workdir / RUN_FILE, {"run_id": parent.run_id})
     try:
+        preemption.stop_if_requested()
         for index in [only] if only is not None else range(len(points)):
             _run_point(parent_ctx, spec, points, index, resume or only is not None, body)
     except BaseException as error:
         if only is None:  # a point of a job array leaves the parent to the other points
-            _end_run(parent, error)
+            with preemption.held():
+                _end_run(parent, error)
+        if isinstance(error, preemption.Preempted):  # between points
+            _say_preempted(error, parent.run_id if parent else None)
+            raise SystemExit(preemption.EXIT_CODE) from error
         raise
     metrics = _finish_sweep(parent_ctx, spec, points, time.perf_counter() - started)
     if only is not None:
@@ -365,6 +406,17 @@ def _run_point(
     recipe = replace(parent.recipe, config=config, sweep=None)
     shown = " ".join(f"{key}={value}" for key, value in points[index].items())
     print(f"sweep: point {index + 1}/{len(points)}: {shown}", flush=True)
+    preemption.stop_if_requested()
+    with preemption.held():
+        logger = _point_logger(parent, index, previous)
+    trainer_config = TrainerConfig.from_mapping(config["trainer"])
+    seed_everything(trainer_config.seed, workers=True, verbose=False)
+    ctx = RunContext(parent.package, recipe, logger, workdir, parent.targets, parent.register)
+    _tracked(ctx, previous, body)
+
+
+def _point_logger(parent: RunContext, index: int, previous: str | None) -> MLFlowLogger | None:
+    """The child run of point ``index``, tagged with its parent (``previous``: resumed)."""
     logger = None
     if parent.logger is not None:
         name = f"{parent.logger._run_name or parent.recipe.name}/point-{index:03d}"
@@ -376,10 +428,7 @@ def _run_point(
             client = logger.experiment
             client.set_tag(logger.run_id, PARENT_TAG, parent.logger.run_id)
             client.set_tag(logger.run_id, POINT_TAG, str(index))
-    trainer_config = TrainerConfig.from_mapping(config["trainer"])
-    seed_everything(trainer_config.seed, workers=True, verbose=False)
-    ctx = RunContext(parent.package, recipe, logger, workdir, parent.targets, parent.register)
-    _tracked(ctx, previous, body)
+    return logger
 
 
 def _finish_sweep(
@@ -413,9 +462,10 @@ def _finish_sweep(
             }
         metrics["run/seconds"] = seconds
         ctx.log_metrics(metrics)
-        _end_run(ctx.logger)
-        _write_json(ctx.workdir / METRICS_FILE, metrics)
-        (ctx.workdir / COMPLETED_FILE).touch()
+        with preemption.held():
+            _end_run(ctx.logger)
+            _write_json(ctx.workdir / METRICS_FILE, metrics)
+            (ctx.workdir / COMPLETED_FILE).touch()
         print(f"sweep: {len(points)} points finished; best {spec.metric} = "
               f"{metrics.get(f'best/{spec.metric}', float('nan')):.4g}", flush=True)  # fmt: skip
         return metrics

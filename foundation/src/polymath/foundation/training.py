@@ -78,10 +78,16 @@ class GracefulStop(Callback):
     Lightning turns SIGTERM into an exception at the end of the current step; a logger that cannot
     reach its store for longer than its patience raises one. Either way no finished step is lost.
     The end of training is saved as ``last.ckpt`` as well, whatever the checkpoint interval.
+    A checkpoint is saved only while training runs: one taken while the trainer sets up, tests or
+    tears down would not hold the training state (and could replace a good one).
     """
 
     def __init__(self, checkpoint_dir: str | None) -> None:
         self.checkpoint_dir = checkpoint_dir
+        self._training = False
+
+    def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        self._training = True
 
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
@@ -97,11 +103,18 @@ class GracefulStop(Callback):
 
     def on_train_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         """The final state as ``last.ckpt`` too, so a run killed later (test, report) trains no more."""
+        self._training = False
         periodic = trainer.checkpoint_callback
         if self.checkpoint_dir and getattr(periodic, "_last_global_step_saved", -1) != (
             trainer.global_step
         ):
             trainer.save_checkpoint(Path(self.checkpoint_dir) / LAST_CHECKPOINT)
+
+    def teardown(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        """A SIGTERM that came after the loop's last look at it (the last test batch, the end of
+        training) stops the run here, before the code after ``fit``/``test`` goes on."""
+        if trainer.received_sigterm:
+            raise SIGTERMException()
 
     def on_exception(
         self, trainer: Trainer, pl_module: LightningModule, exception: BaseException
@@ -112,10 +125,11 @@ class GracefulStop(Callback):
             "preempted (SIGTERM)" if isinstance(exception, SIGTERMException) else "tracking outage"
         )
         saved = ""
-        if self.checkpoint_dir:
+        if self.checkpoint_dir and self._training:
             path = Path(self.checkpoint_dir) / LAST_CHECKPOINT
             trainer.save_checkpoint(path)
             saved = f"; checkpoint {path}"
+        self._training = False
         if trainer.global_rank == 0:
             print(
                 f"stopped at step {trainer.global_step}, {reason}{saved}; resume with: "
@@ -123,6 +137,7 @@ class GracefulStop(Callback):
                 file=sys.stderr,
                 flush=True,
             )
+        exception.reported = True  # the runner adds no second line
 
 
 def resume_command(argv: Sequence[str] | None = None) -> str:

@@ -1,0 +1,142 @@
+"""SIGTERM at every phase of `polymath run` leaves the run KILLED, with one line on stderr.
+
+The signal is sent by this process to itself from inside the phase (a patched hook), so each case
+is exact and needs no subprocess; the real-process version is in test_training.py (slow).
+"""
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+from mlflow import MlflowClient
+
+from polymath.foundation import runner, tracking
+from polymath.foundation.cli import main
+from polymath.foundation.preemption import EXIT_CODE
+from polymath.foundation.runner import COMPLETED_FILE
+
+pytestmark = pytest.mark.usefixtures("example_site", "in_tmp")
+
+
+class SigtermReachedTheTest(AssertionError):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def sigterm_guard():
+    """Should the runner's handler be missing, the signal fails the test instead of pytest."""
+
+    def fail(signum, frame):
+        raise SigtermReachedTheTest("SIGTERM outside the runner's handler")
+
+    previous = signal.signal(signal.SIGTERM, fail)
+    yield
+    assert signal.getsignal(signal.SIGTERM) is fail, "the runner did not restore the handler"
+    signal.signal(signal.SIGTERM, previous)
+
+
+def sigterm(*args, **kwargs) -> None:
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def sigterm_then(original):
+    def wrapped(*args, **kwargs):
+        sigterm()
+        return original(*args, **kwargs)
+
+    return wrapped
+
+
+def runs(uri: str) -> list:
+    client = MlflowClient(uri)
+    experiment = client.get_experiment_by_name("example")
+    return [] if experiment is None else client.search_runs([experiment.experiment_id])
+
+
+def run_until_stopped(capsys, uri: str, *args: str) -> list[str]:
+    """`polymath run example ...`: must exit 143; returns stderr's lines."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["run", "example", *args, "--tracking-uri", uri])
+    assert stopped.value.code == EXIT_CODE
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return [line for line in err.splitlines() if "SIGTERM" in line]
+
+
+PHASES = {
+    "while the run is created": lambda mp: mp.setattr(
+        tracking.ResilientClient, "create_run", sigterm_then(tracking.ResilientClient.create_run)
+    ),
+    "in a training step": lambda mp: mp.setattr(
+        "polymath.example.module.Regression.on_train_batch_end",
+        lambda self, outputs, batch, index: self.global_step == 3 and sigterm(),
+        raising=False,
+    ),
+    "after the last test batch": lambda mp: mp.setattr(
+        "polymath.example.module.Regression.on_test_end", sigterm, raising=False
+    ),
+    "in the report": lambda mp: mp.setattr("polymath.example.module.report", sigterm),
+    "while the model is logged": lambda mp: mp.setattr(runner, "log_model", sigterm),
+}
+SAID_BY_THE_TRAINER = {  # GracefulStop's line: the step, and the checkpoint when training
+    "in a training step": "stopped at step 3, preempted (SIGTERM); checkpoint ",
+    "after the last test batch": "stopped at step 8, preempted (SIGTERM); resume with: ",
+}
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_sigterm_leaves_the_run_killed_with_one_line(phase, mlflow_uri, monkeypatch, capsys):
+    PHASES[phase](monkeypatch)
+    (line,) = run_until_stopped(capsys, mlflow_uri, "smoke")
+    (run,) = runs(mlflow_uri)
+    assert run.info.status == "KILLED"
+    assert line.endswith("trainer.resume=auto")
+    expected = f"polymath: stopped by SIGTERM; run {run.info.run_id} is KILLED; resume with: "
+    assert line.startswith(SAID_BY_THE_TRAINER.get(phase, expected))
+
+
+def test_sigterm_before_the_run_exists_creates_none(mlflow_uri, monkeypatch, capsys):
+    monkeypatch.setattr("polymath.example.module.RegressionData.__init__", sigterm)
+    (line,) = run_until_stopped(capsys, mlflow_uri, "smoke")
+    assert line.startswith("polymath: stopped by SIGTERM; no run was created")
+    assert runs(mlflow_uri) == []
+
+
+def test_a_killed_run_resumes_and_finishes(mlflow_uri, capsys):
+    with pytest.MonkeyPatch.context() as patch:
+        PHASES["in the report"](patch)
+        run_until_stopped(capsys, mlflow_uri, "smoke")
+    assert (
+        main(["run", "example", "smoke", "trainer.resume=auto", "--tracking-uri", mlflow_uri]) == 0
+    )
+    (run,) = runs(mlflow_uri)
+    assert run.info.status == "FINISHED" and "report/weight_norm" in run.data.metrics
+
+
+def test_sigterm_while_the_run_ends_lets_it_end_whole(mlflow_uri, monkeypatch, capsys):
+    """After the recipe's last step the run ends FINISHED with its COMPLETED marker, never half."""
+    monkeypatch.setattr(runner, "_end_run", sigterm_then(runner._end_run))
+    assert main(["run", "example", "smoke", "--tracking-uri", mlflow_uri]) == 0
+    (run,) = runs(mlflow_uri)
+    assert run.info.status == "FINISHED"
+    (workdir,) = Path("polymath_runs/example/smoke").iterdir()
+    assert (workdir / COMPLETED_FILE).exists()
+
+
+def test_sigterm_between_sweep_points_kills_the_point_and_the_parent(
+    mlflow_uri, monkeypatch, capsys
+):
+    calls = []
+
+    def report_then_sigterm(ctx, module, datamodule):
+        calls.append(ctx.recipe.name)
+        if len(calls) == 2:
+            sigterm()
+
+    monkeypatch.setattr("polymath.example.module.report", report_then_sigterm)
+    (line,) = run_until_stopped(capsys, mlflow_uri, "sweep")
+    assert "is KILLED" in line
+    statuses = {run.data.tags.get("polymath.sweep.point", "parent"): run.info.status
+                for run in runs(mlflow_uri)}  # fmt: skip
+    assert statuses == {"parent": "KILLED", "0": "FINISHED", "1": "KILLED"}
