@@ -44,6 +44,9 @@ def test_smoke_runs_through_the_cli_and_logs_figures(in_tmp, capsys, tracking_ur
     figures = {Path(a.path).name for a in client.list_artifacts(run_info.info.run_id, "figures")}
     assert {"candidates.png", "window.png", "roc.png"} <= figures
     assert 0.0 <= metrics["roc_auc/supervised"] <= 1.0
+    assert 0.0 <= metrics["roc_auc/field_sr_vs_sb"] <= 1.0
+    # ±1σ against ±3σ of a near-Gaussian stream over a smooth field: about 4 times richer in the SR.
+    assert metrics["window/enrichment"] > 2.0
 
 
 def one_line_error(capsys) -> str:

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from polymath.cwola_streams.data import Patch
+from polymath.cwola_streams.pipeline import window_composition
 from polymath.cwola_streams.windows import (
     EmptyRegionError,
     Window,
@@ -75,3 +76,14 @@ def test_significance_finds_an_excess_and_not_noise():
     scores[:60] = 2.0  # 60 signal-like stars in the SR, above every SB score
     z_signal, selected, _ = window_significance(scores, labels, efficiency=0.02)
     assert selected >= 150 and z_signal > 5
+
+
+def test_window_composition_counts_and_enrichment():
+    # SR [-1, 1]: 2 stream + 2 field; SB: 1 stream + 5 field; outside: 1 stream, 1 field.
+    values = np.array([0.0, 0.5, -0.5, 0.9, 1.5, -1.5, 1.2, -1.2, 1.8, -1.9, 5.0, -5.0])
+    stream = np.array([1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0], bool)
+    metrics = window_composition(patch_with_pmlambda(values, stream), Window(0.0, 1.0, 2.0))
+    assert metrics["window/stars"] == 10 and metrics["window/stream_stars"] == 3
+    assert (metrics["window/sr_stars"], metrics["window/sr_stream_stars"]) == (4, 2)
+    assert (metrics["window/sb_stars"], metrics["window/sb_stream_stars"]) == (6, 1)
+    assert metrics["window/enrichment"] == pytest.approx((2 / 4) / (1 / 6))

@@ -52,6 +52,16 @@ def _roc_auc(result: PatchScores) -> float:
     return float(roc_auc_score(truth, result.scores[window]))
 
 
+def _field_trend(result: PatchScores, datamodule: PatchDataModule) -> float:
+    """ROC AUC of the CWoLa scores for SR against SB among field stars alone: 0.5 if the field is
+    the same in the SR and the SB; above it, CWoLa also learns the field's trend across the window."""
+    index, in_sr = datamodule.window.split(datamodule.patch)
+    field = ~result.is_member[index]
+    if in_sr[field].all() or not in_sr[field].any():
+        return float("nan")
+    return float(roc_auc_score(in_sr[field], result.scores[index][field]))
+
+
 def score_patch(
     ctx: RunContext,
     datamodule: PatchDataModule,
@@ -65,6 +75,7 @@ def score_patch(
     module, result = train_patch(ctx, datamodule, logged)
     metrics = window_composition(datamodule.patch, datamodule.window) | _purities(result, top)
     metrics["roc_auc/cwola"] = _roc_auc(result)
+    metrics["roc_auc/field_sr_vs_sb"] = _field_trend(result, datamodule)
     bound = None
     if supervised:
         truth = PatchDataModule.from_patch(
