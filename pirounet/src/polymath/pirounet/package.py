@@ -9,4 +9,5 @@ PACKAGE = PaperPackage(
     module="polymath.pirounet.module:PirouNetModule",
     datamodule="polymath.pirounet.data.datamodule:DanceDataModule",
     recipes="polymath.pirounet.recipes",
+    report="polymath.pirounet.report:report",
 )

@@ -22,3 +22,18 @@ def confusion_figure(matrices: dict[str, np.ndarray]) -> Figure:
         axes.set(title=title, xlabel="predicted", ylabel="true", xticks=ticks, yticks=ticks,
                  xticklabels=EFFORTS, yticklabels=EFFORTS)  # fmt: skip
     return figure
+
+
+def latent_figure(plane: np.ndarray, labels: np.ndarray, explained: np.ndarray) -> Figure:
+    """Encoder means of labelled windows on their first two principal axes, coloured by effort,
+    beside the explained-variance ratio of the first components."""
+    figure = Figure(figsize=(8, 3.4), layout="constrained")
+    scatter, bars = figure.subplots(1, 2)
+    for k, name in enumerate(EFFORTS):
+        chosen = plane[labels == k]
+        scatter.scatter(chosen[:, 0], chosen[:, 1], s=4, alpha=0.5, label=name)
+    scatter.set(xlabel="PC 1", ylabel="PC 2", title="latent means (labelled windows)")
+    scatter.legend(markerscale=3)
+    bars.bar(np.arange(1, len(explained) + 1), explained)
+    bars.set(xlabel="component", ylabel="explained variance ratio", title="latent PCA")
+    return figure

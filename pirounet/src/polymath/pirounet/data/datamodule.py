@@ -82,6 +82,9 @@ class DanceDataModule(L.LightningDataModule):
         if not 0 < hand_labelled < 1:
             raise ValueError(f"hand_labelled must be in (0, 1), found {hand_labelled}")
         self.split: Split | None = None
+        self.train_truth: np.ndarray | None = (
+            None  # ground truth of the training windows (synthetic)
+        )
 
     def setup(self, stage: str | None = None) -> None:
         if self.split is not None:
@@ -102,6 +105,8 @@ class DanceDataModule(L.LightningDataModule):
             self.split = self._held_out_split(dance, held_out)
         else:
             self.split = self._timeline_split(lengths, dance if h.sessions is None else None)
+        if h.sessions is None:
+            self.train_truth = window_efforts(dance.effort, self.split.train_unlabelled, h.seq_len)
         for name in ("train_labelled", "train_unlabelled", "val", "test"):
             if len(getattr(self.split, name)) == 0:
                 raise ValueError(f"the {name} set is empty: more data or other fractions needed")
@@ -171,6 +176,13 @@ class DanceDataModule(L.LightningDataModule):
 
     def labelled_dataloader(self) -> DataLoader:
         return self._loader(self.split.train_labelled, self.split.train_labels, shuffle=True)
+
+    def judge_dataloader(self) -> DataLoader:
+        """Windows for the separately trained feature classifier: every training window with its
+        ground truth (synthetic dancer) or, for real data, the labelled training windows."""
+        if self.train_truth is None:
+            return self.labelled_dataloader()
+        return self._loader(self.split.train_unlabelled, self.train_truth, shuffle=True)
 
     def batch_counts(self) -> tuple[int, int]:
         """Batches per epoch: (unlabelled, labelled)."""

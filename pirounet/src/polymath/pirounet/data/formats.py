@@ -115,3 +115,10 @@ def read_labels(path: str | Path) -> Labels:
     if len(np.unique(starts)) != len(starts):
         raise ValueError(f"{path}: a start frame is labelled twice")
     return Labels(starts, space, time)
+
+
+def beyond_imitation_to_z_up(poses: np.ndarray) -> np.ndarray:
+    """Poses in Beyond Imitation's scaling, (x, y, z) with y the (downward) raw vertical, as
+    (x, z, 1 - y) so that the figures draw them standing (z up)."""
+    poses = np.asarray(poses).reshape(len(poses), -1, 3)
+    return np.stack([poses[..., 0], poses[..., 2], 1.0 - poses[..., 1]], axis=-1)

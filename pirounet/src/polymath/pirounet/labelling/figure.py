@@ -32,7 +32,7 @@ def dance_figure(poses: np.ndarray, title: str = "") -> go.Figure:
                 mode="lines",
                 line={"width": 6, "color": "#5b2a86"},
                 name="skeleton",
-            ),  # fmt: skip
+            ),
             go.Scatter3d(
                 x=x,
                 y=y,
@@ -40,7 +40,7 @@ def dance_figure(poses: np.ndarray, title: str = "") -> go.Figure:
                 mode="markers",
                 marker={"size": 2, "color": "#f48c06"},
                 name="markers",
-            ),  # fmt: skip
+            ),
         ]
 
     frames = [go.Frame(data=traces(f), name=str(f)) for f in range(len(ends))]
