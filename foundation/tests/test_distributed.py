@@ -1,4 +1,8 @@
-"""Distributed training on CPU with two processes, each run in its own session with a hard kill."""
+"""Distributed training on CPU with two processes, each run in its own session with a hard kill.
+
+The default suite keeps one two-process fit (DDP, one tracked run) and an in-process FSDP2 check;
+the FSDP fit and `polymath run` under DDP, which start two more process pairs, are slow tests.
+"""
 
 import json
 import os
@@ -7,10 +11,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import lightning as L
 import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
 from mlflow import MlflowClient
+from torch import nn
+from torch.distributed.device_mesh import init_device_mesh
 
 from polymath.foundation.data import write_shards
+from polymath.foundation.sharding import FSDP2Mixin
 
 SCRIPTS = Path(__file__).parent / "scripts"
 HARD_TIMEOUT = 240
@@ -65,6 +76,37 @@ def test_ddp_ranks_stream_disjoint_shards_and_log_one_run(tmp_path, mlflow_uri):
     assert "train/mse" in runs[0].data.metrics
 
 
+class Sharded(FSDP2Mixin, L.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+        self.head = nn.Linear(32, 1)
+
+
+def test_fsdp2_mixin_shards_every_parameter_and_still_trains():
+    """The fast version of the two-process FSDP fit below: the mixin's sharding on a mesh of one
+    process, in this process (a process group of its own, destroyed after)."""
+    dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+    try:
+        module = Sharded()
+        module._device_mesh = init_device_mesh("cpu", (1,), mesh_dim_names=("data_parallel",))
+        module.configure_model()
+        assert {type(p).__name__ for p in module.parameters()} == {"DTensor"}
+        x = torch.randn(16, 8, generator=torch.Generator().manual_seed(0))
+        optimizer = torch.optim.Adam(module.parameters(), lr=1e-2)
+        losses = []
+        for _ in range(20):
+            loss = (module.head(module.encoder(x)).squeeze(-1) - x.sum(-1)).square().mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        assert losses[-1] < losses[0] / 2
+    finally:
+        dist.destroy_process_group()
+
+
+@pytest.mark.slow
 def test_fsdp_strategy_shards_parameters_on_cpu(tmp_path):
     run_two_processes(str(SCRIPTS / "fsdp_fit.py"), str(tmp_path), cwd=tmp_path)
     for rank in (0, 1):
@@ -74,6 +116,7 @@ def test_fsdp_strategy_shards_parameters_on_cpu(tmp_path):
         assert np.mean(result["losses"][-5:]) < np.mean(result["losses"][:5])
 
 
+@pytest.mark.slow
 def test_polymath_run_under_ddp_makes_one_tracked_run(tmp_path, mlflow_uri, example_site):
     env = {**os.environ, "PYTHONPATH": str(example_site)}
     output = run_two_processes(

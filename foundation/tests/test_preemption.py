@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 import pytest
+import torch
 from mlflow import MlflowClient
 
 from polymath.foundation import runner, tracking
@@ -94,6 +95,9 @@ def test_sigterm_leaves_the_run_killed_with_one_line(phase, mlflow_uri, monkeypa
     assert line.endswith("trainer.resume=auto")
     expected = f"polymath: stopped by SIGTERM; run {run.info.run_id} is KILLED; resume with: "
     assert line.startswith(SAID_BY_THE_TRAINER.get(phase, expected))
+    if phase == "in a training step":  # the checkpoint holds the step the run stopped after
+        checkpoint = line.split("; checkpoint ")[1].split(";")[0]
+        assert torch.load(checkpoint, weights_only=False)["global_step"] == 3
 
 
 def test_sigterm_before_the_run_exists_creates_none(mlflow_uri, monkeypatch, capsys):

@@ -62,20 +62,53 @@ def test_refused_writes_raise_at_once(mlflow_uri: str) -> None:
     assert logger.experiment.unsent == 0
 
 
+class Outage:
+    """A store that refuses connections while ``down``: what the client sees of a stopped server."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.down = False
+        for name in ("log_batch", "log_artifact"):
+            original = getattr(MlflowClient, name)
+            monkeypatch.setattr(MlflowClient, name, self._refusing(original))
+
+    def _refusing(self, original):
+        def write(client, *args, **kwargs):
+            if self.down:
+                raise ConnectionRefusedError(111, "Connection refused")
+            return original(client, *args, **kwargs)
+
+        return write
+
+    def stop(self) -> None:
+        self.down = True
+
+    def start(self) -> None:
+        self.down = False
+
+
 def test_an_outage_is_buffered_sent_on_return_and_reported_if_it_lasts(
+    mlflow_uri: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast version of the test against a real server below: refused connections."""
+    _outage(Outage(monkeypatch), mlflow_uri, tmp_path)
+
+
+@pytest.mark.slow
+def test_an_outage_of_a_real_server_is_buffered_sent_on_return_and_reported_if_it_lasts(
     mlflow_server_process, tmp_path: Path
 ) -> None:
     server = mlflow_server_process
     try:
-        _outage(server, tmp_path)
+        _outage(server, server.uri, tmp_path)
     finally:
         if server.process is None:
             server.start()
 
 
-def _outage(server, tmp_path: Path) -> None:
+def _outage(server, uri: str, tmp_path: Path) -> None:
+    """``server`` stops and starts the store at ``uri``."""
     spool = tmp_path / "spool"
-    logger = create_logger("pkg", "outage", server.uri, spool_dir=spool)
+    logger = create_logger("pkg", "outage", uri, spool_dir=spool)
     client = logger.experiment
     client.patience_s = 120.0
     logger.log_metrics({"loss": 0.0}, step=0)
@@ -91,7 +124,7 @@ def _outage(server, tmp_path: Path) -> None:
 
     server.start()
     assert client.drain(30.0)
-    reader = MlflowClient(server.uri)
+    reader = MlflowClient(uri)
     assert _steps(reader, logger.run_id, "loss") == list(range(6))
     notes = [artifact.path for artifact in reader.list_artifacts(logger.run_id, "notes")]
     assert notes == ["notes/outage.txt"]
@@ -103,7 +136,7 @@ def _outage(server, tmp_path: Path) -> None:
     with pytest.raises(TrackingOutageError) as raised:
         client.raise_if_stalled()
     message = str(raised.value)
-    assert "\n" not in message and server.uri in message and str(spool) in message
+    assert "\n" not in message and uri in message and str(spool) in message
     assert end_run(logger, "FAILED") is False  # the outage was reported: no second wait
     assert len(json.loads((spool / PENDING_FILE).read_text())) == 1
 

@@ -126,6 +126,7 @@ def _start(script: Path, checkpoints: Path, delay: float, site: Path) -> subproc
     )
 
 
+@pytest.mark.slow  # fast versions: test_exact_resume.py (a kill and a resume in this process)
 def test_killed_fit_resumes_from_its_last_checkpoint(tmp_path, example_site):
     script = tmp_path / "fit.py"
     script.write_text(KILLABLE_FIT)
@@ -154,6 +155,7 @@ def test_killed_fit_resumes_from_its_last_checkpoint(tmp_path, example_site):
     assert not list(checkpoints.glob(".*.partial"))
 
 
+@pytest.mark.slow  # fast version: test_preemption.py (the signal sent in a training step)
 def test_sigterm_saves_a_checkpoint_and_prints_the_resume_command(tmp_path, example_site):
     script = tmp_path / "fit.py"
     script.write_text(KILLABLE_FIT)

@@ -236,13 +236,12 @@ def _run_recipe(
     found = targets(package, recipe)
     trainer_config = TrainerConfig.from_mapping(recipe.config["trainer"])
     uri = tracking.resolve_tracking_uri(tracking_uri)
-    if rank_zero_only.rank == 0:
-        tracking.ensure_reachable(uri)
     body = experiment or _experiment_of(recipe)
     if recipe.sweep is not None and experiment is None:
         return _run_sweep(package, recipe, found, uri, body, register)
     seed_everything(trainer_config.seed, workers=True, verbose=False)
     prebuilt = _build(found, recipe.config)
+    _ensure_reachable(uri)
     root = Path(RUNS_DIR) / package.name / (recipe.name or "config")
     workdir, previous = _workdir(root, trainer_config.resume == "auto")
     logger = _logger(package, recipe, uri, previous)
@@ -281,6 +280,12 @@ def _build(found: Targets, config: Mapping[str, Any]) -> dict[str, Any]:
             f"trainer: Lightning refused the settings: {_first_line(error)}"
         ) from None
     return built
+
+
+def _ensure_reachable(uri: str) -> None:
+    """After the settings are checked, so that bad input neither waits on nor creates a store."""
+    if rank_zero_only.rank == 0:
+        tracking.ensure_reachable(uri)
 
 
 def _first_line(error: BaseException) -> str:
@@ -356,6 +361,7 @@ def _run_sweep(
     resume = base.resume == "auto"
     for index in [only] if only is not None else range(len(points)):
         _build(found, with_point(recipe.config, points[index]))  # refuse bad points before any run
+    _ensure_reachable(uri)
     root = Path(RUNS_DIR) / package.name / (recipe.name or "config")
     started = time.perf_counter()
     with _parent_run(root, resume, only is not None) as (workdir, previous), preemption.held():
