@@ -47,7 +47,7 @@ def _speed(frames: torch.Tensor) -> float:
     return float(frames.diff(dim=1).unflatten(-1, (-1, 3)).norm(dim=-1).mean())
 
 
-def _mdn(module: MDNModule, data: MotionDataModule, prompts: int = 8, steps: int = 70):
+def _mdn(module: MDNModule, data: MotionDataModule, prompts: int = 8, steps: int = 35):
     """Continuations of test look-backs under both readings; their speed against the data's (the
     reference's argmax-mean generation is expected to freeze: a ratio far below 1)."""
     starts = data.splits["test"][:: max(1, len(data.splits["test"]) // prompts)][:prompts]
@@ -77,14 +77,12 @@ def _pose_autoencoder(ctx: RunContext, module: PoseAEModule, data: MotionDataMod
         axes.set(xlabel="latent 1", ylabel="latent 2", title="pose autoencoder: test poses")
         ctx.log_figure(figure, "latent_plane.png")
     centre, radius = codes.mean(0), codes.std(0)
-    angle = torch.linspace(0, 2 * np.pi, 70)
+    angle = torch.linspace(0, 2 * np.pi, 35)
     path = torch.as_tensor(centre, dtype=torch.float32) + torch.as_tensor(
         radius, dtype=torch.float32
-    ) * torch.stack([angle.cos(), angle.sin(), *[torch.zeros(70)] * (codes.shape[1] - 2)], -1)
+    ) * torch.stack([angle.cos(), angle.sin(), *[torch.zeros(35)] * (codes.shape[1] - 2)], -1)
     drawn = module.model.along_path(path).numpy()
-    return {}, {
-        "pose_ae_latent_circle": (beyond_imitation_to_z_up(drawn), None)
-    }
+    return {}, {"pose_ae_latent_circle": (beyond_imitation_to_z_up(drawn), None)}
 
 
 def _sequence_vae(module: SeqVAEModule, data: MotionDataModule, chained: int = 3):
