@@ -86,3 +86,43 @@ def test_a_malformed_labels_file_names_the_line(tmp_path, text, message):
 def test_a_missing_labels_file_is_named(tmp_path):
     with pytest.raises(ValueError, match="labels file not found"):
         read_labels(tmp_path / "nothing.csv")
+
+
+def _write_c3d(path, xyz, names, invalid=()):
+    import c3d
+
+    writer = c3d.Writer(point_rate=35.0)
+    frames = []
+    for f, pose in enumerate(xyz):
+        points = np.zeros((len(names), 5), np.float32)
+        points[:, :3] = pose
+        for frame, marker in invalid:
+            if frame == f:
+                points[marker, 3] = -1
+        frames.append((points, np.zeros((0, 0), np.float32)))
+    writer.add_frames(frames)
+    writer.set_point_labels(names)
+    with open(path, "wb") as handle:
+        writer.write(handle)
+
+
+def test_c3d_files_read_like_the_npy_files(tmp_path):
+    from polymath.pirounet.data.markers import MARKERS
+    from polymath.pirounet.data.simulate import simulate_dancer
+
+    poses = simulate_dancer(sessions=1, seconds=1.0, seed=0).poses * 1000  # millimetres
+    z_up = poses * np.array([1, 1, -1])
+    order = list(reversed(MARKERS))  # the file's own order: put back in ours by name
+    _write_c3d(tmp_path / "take.c3d", z_up[:, ::-1], order, invalid=[(5, 0)])
+    read = read_session(tmp_path / "take.c3d", trim=2)
+    np.testing.assert_allclose(read, poses[2:-2], rtol=0, atol=0.05)  # the file stores float32
+    gap = MARKERS.index(order[0])
+    np.testing.assert_allclose(
+        read[3, gap], (poses[4, gap] + poses[6, gap]) / 2, atol=0.05
+    )  # interpolated
+    _write_c3d(tmp_path / "short.c3d", z_up[:, :50], [f"M{i}" for i in range(50)])
+    with pytest.raises(ValueError, match="50 markers"):
+        read_session(tmp_path / "short.c3d", trim=0)
+    (tmp_path / "junk.c3d").write_bytes(b"not a c3d file")
+    with pytest.raises(ValueError, match="not a readable C3D"):
+        read_session(tmp_path / "junk.c3d", trim=0)

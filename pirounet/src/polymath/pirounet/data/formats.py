@@ -10,20 +10,25 @@ with min-max scaling.
 from __future__ import annotations
 
 import csv
+import struct
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from polymath.pirounet.data.markers import N_MARKERS, N_RAW_MARKERS, VIRTUAL_MARKERS
+from polymath.pirounet.data.markers import MARKERS, N_MARKERS, N_RAW_MARKERS, VIRTUAL_MARKERS
 
 TRIM_FRAMES = 500  # the reference drops this many frames at each end of every file
 NOT_APPLICABLE = 3  # label 4 ("N/A") in the CSV, after shifting 1..4 to 0..3
 
 
 def read_session(path: str | Path, trim: int = TRIM_FRAMES) -> np.ndarray:
-    """One session as float32 (frames, 53, 3): transposed, virtual markers dropped, ends trimmed."""
+    """One session as float32 (frames, 53, 3): transposed, virtual markers dropped, ends trimmed.
+    A ``.c3d`` file is read by :func:`read_c3d`."""
     path = Path(path)
+    if path.suffix.lower() == ".c3d":
+        return read_c3d(path, trim)
     try:
         raw = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as error:
@@ -38,6 +43,45 @@ def read_session(path: str | Path, trim: int = TRIM_FRAMES) -> np.ndarray:
     if frames <= 0:
         raise ValueError(f"{path}: {raw.shape[1]} frames, fewer than the {2 * trim} trimmed")
     return np.ascontiguousarray(raw.transpose(1, 0, 2)[trim : trim + frames], dtype=np.float32)
+
+
+def read_c3d(path: str | Path, trim: int = TRIM_FRAMES) -> np.ndarray:
+    """A C3D motion-capture file (what studios export) as float32 (frames, 53, 3), in the ``.npy``
+    files' convention so the same preprocessing applies: z is flipped to point down (C3D's points
+    up), units are kept (both scalings are scale-free). Markers named as ours are put in our order;
+    otherwise the file's order is kept (55 markers: the two virtual hips dropped). Gaps (points the
+    file marks invalid) are filled by linear interpolation in time."""
+    import c3d
+
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"{path}: file not found")
+    try:
+        with path.open("rb") as handle, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no analog data": motion capture has none
+            reader = c3d.Reader(handle)
+            names = [name.strip() for name in reader.point_labels]
+            frames = np.stack([points for _, points, _ in reader.read_frames()])
+    except (OSError, ValueError, struct.error, IndexError) as error:
+        raise ValueError(f"{path}: not a readable C3D file ({error})") from None
+    xyz = np.where(frames[..., 3:4] < 0, np.nan, frames[..., :3])  # residual < 0: no point
+    if set(MARKERS) <= set(names):
+        xyz = xyz[:, [names.index(m) for m in MARKERS]]
+    elif xyz.shape[1] == N_RAW_MARKERS:
+        xyz = np.delete(xyz, VIRTUAL_MARKERS, axis=1)
+    elif xyz.shape[1] != N_MARKERS:
+        raise ValueError(f"{path}: {xyz.shape[1]} markers, expected {N_RAW_MARKERS} or {N_MARKERS}")
+    time = np.arange(len(xyz))
+    for m, c in zip(*np.nonzero(np.isnan(xyz).any(axis=0))):
+        seen = ~np.isnan(xyz[:, m, c])
+        if not seen.any():
+            raise ValueError(f"{path}: marker {m} is never seen")
+        xyz[:, m, c] = np.interp(time, time[seen], xyz[seen, m, c])
+    xyz[..., 2] *= -1
+    kept = len(xyz) - 2 * trim
+    if kept <= 0:
+        raise ValueError(f"{path}: {len(xyz)} frames, fewer than the {2 * trim} trimmed")
+    return np.ascontiguousarray(xyz[trim : trim + kept], dtype=np.float32)
 
 
 def scale_pirounet(poses: np.ndarray) -> np.ndarray:
