@@ -10,6 +10,7 @@ webdataset tar (webdataset reads one sample per chunk). The reader turns a chunk
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -17,18 +18,18 @@ from typing import Any
 import numpy as np
 import torch
 
-from polymath.foundation.data.collate import collate_field
+from polymath.foundation.data.collate import batch_array, collate_field
 from polymath.foundation.data.encoding import KEY, NpyPayload, value_kind
 
 KEYS = "__keys__"
 
 
 class Row:
-    """Sample `index` of a decoded chunk: {field: stacked array or list of values}."""
+    """Sample `index` of a decoded chunk: {field: stacked array, or object array of values}."""
 
     __slots__ = ("chunk", "index")
 
-    def __init__(self, chunk: Mapping[str, Any], index: int):
+    def __init__(self, chunk: Mapping[str, np.ndarray], index: int):
         self.chunk, self.index = chunk, index
 
     def sample(self) -> dict[str, Any]:
@@ -36,10 +37,17 @@ class Row:
         sample = {KEY: self.chunk[KEYS][self.index]}
         for name, values in self.chunk.items():
             if name != KEYS:
-                value = values[self.index]
-                is_array = isinstance(values, np.ndarray)
-                sample[name] = torch.from_numpy(value.copy()) if is_array else value
+                value = values[self.index]  # np.array: a 0-d row is a numpy scalar
+                sample[name] = (
+                    value if values.dtype == object else torch.from_numpy(np.array(value))
+                )
         return sample
+
+
+def value_column(values: Sequence[Any]) -> np.ndarray:
+    """A field of other values than arrays (numbers, strings, metadata) as a 1-d object array,
+    so that batches gather it with one indexing, like arrays."""
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _stacked(payload: NpyPayload) -> np.ndarray:
@@ -52,37 +60,53 @@ def _stacked(payload: NpyPayload) -> np.ndarray:
 
 def rows(chunk: Mapping[str, Any]) -> Iterator[Row]:
     """The samples of one decoded chunk."""
-    views = {
-        name: _stacked(value) if isinstance(value, NpyPayload) else value
+    columns = {
+        name: _stacked(value) if isinstance(value, NpyPayload) else value_column(value)
         for name, value in chunk.items()
         if name != KEY
     }
-    return (Row(views, index) for index in range(len(views[KEYS])))
+    return column_rows(columns, len(columns[KEYS]))
+
+
+def column_rows(columns: Mapping[str, np.ndarray], count: int) -> Iterator[Row]:
+    """The first `count` samples of columns of arrays and object arrays (`value_column`)."""
+    return map(Row, itertools.repeat(columns), range(count))
+
+
+def _selections(batch: Sequence[Row]) -> list[tuple[Mapping[str, np.ndarray], Any, np.ndarray]]:
+    """(chunk, positions in the batch, its rows) for each chunk the batch draws from."""
+    chunks = [row.chunk for row in batch]
+    indices = np.fromiter([row.index for row in batch], np.intp, len(batch))
+    distinct = {id(chunk): chunk for chunk in chunks}
+    if len(distinct) == 1:
+        return [(chunks[0], slice(None), indices)]
+    owners = np.fromiter(map(id, chunks), np.uintp, len(batch))
+    selections = []
+    for key, chunk in distinct.items():
+        positions = np.flatnonzero(owners == key)
+        selections.append((chunk, positions, indices[positions]))
+    return selections
 
 
 def collate_rows(batch: Sequence[Row]) -> dict[str, Any]:
-    """A batch of rows: each array field gathered with one indexing per chunk, into one tensor."""
-    groups: dict[int, tuple[Mapping[str, Any], list[int], list[int]]] = {}
-    for position, row in enumerate(batch):
-        group = groups.get(id(row.chunk))
-        if group is None:
-            group = groups[id(row.chunk)] = (row.chunk, [], [])
-        group[1].append(position)
-        group[2].append(row.index)
+    """A batch of rows: each field gathered with one indexing per chunk; arrays into one tensor
+    (in shared memory in a DataLoader worker), other values collated as collate_field does."""
+    selections = _selections(batch)
     out: dict[str, Any] = {}
     for name, first in batch[0].chunk.items():
-        if isinstance(first, np.ndarray):
-            gathered = np.empty((len(batch), *first.shape[1:]), dtype=first.dtype)
-            for chunk, positions, indices in groups.values():
-                gathered[positions] = chunk[name][indices]
-            out[name] = torch.from_numpy(gathered)
-            continue
-        values: list[Any] = [None] * len(batch)
-        for chunk, positions, indices in groups.values():
-            column = chunk[name]
-            for position, index in zip(positions, indices):
-                values[position] = column[index]
-        out[KEY if name == KEYS else name] = values if name == KEYS else collate_field(values)
+        shape = (len(batch), *first.shape[1:])
+        if first.dtype == object:
+            gathered = np.empty(shape, dtype=object)
+        else:
+            tensor, gathered = batch_array(shape, first.dtype)
+        for chunk, positions, indices in selections:
+            gathered[positions] = chunk[name][indices]
+        if first.dtype != object:
+            out[name] = tensor
+        elif name == KEYS:
+            out[KEY] = gathered.tolist()
+        else:
+            out[name] = collate_field(gathered.tolist())
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,27 @@ def _stack_payloads(values: list[NpyPayload]) -> Any:
     return collate_field([value.array() for value in values])
 
 
+def batch_array(shape: tuple[int, ...], dtype: np.dtype) -> tuple[torch.Tensor, np.ndarray]:
+    """An empty batch tensor and a numpy view to fill it through. In a DataLoader worker it is
+    made in shared memory, as torch's default_collate does, so that handing it to the main
+    process copies nothing."""
+    if torch.utils.data.get_worker_info() is None:
+        array = np.empty(shape, dtype)
+        return torch.from_numpy(array), array
+    kind = torch.from_numpy(np.empty(0, dtype)).dtype
+    storage = torch.UntypedStorage._new_shared(math.prod(shape) * np.dtype(dtype).itemsize)
+    tensor = torch.empty(0, dtype=kind).set_(storage, 0, shape)
+    return tensor, tensor.numpy()
+
+
+def _numbers(values: list[Any], kind: type, numpy: Any, dtype: torch.dtype) -> torch.Tensor:
+    """A 1-d tensor of numbers; through numpy when they are all of one kind, several times faster
+    than torch.tensor(list), which keeps refusing what numpy would convert (None, strings)."""
+    if set(map(type, values)) == {kind}:
+        return torch.as_tensor(np.array(values, dtype=numpy), dtype=dtype)
+    return torch.tensor(values, dtype=dtype)
+
+
 def collate_field(values: list[Any]) -> Any:
     """One field of a batch."""
     first = values[0]
@@ -36,9 +58,9 @@ def collate_field(values: list[Any]) -> Any:
     if isinstance(first, bool):
         return torch.tensor(values, dtype=torch.bool)
     if isinstance(first, int):
-        return torch.tensor(values, dtype=torch.int64)
+        return _numbers(values, int, np.int64, torch.int64)
     if isinstance(first, float):
-        return torch.tensor(values, dtype=torch.get_default_dtype())
+        return _numbers(values, float, np.float64, torch.get_default_dtype())
     return list(values)
 
 

@@ -5,23 +5,26 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
+import io
+import mmap
 import os
 import random
 import tarfile
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, BinaryIO
 
 import torch.utils.data
 import webdataset as wds
 
-from polymath.foundation.data.chunks import KEYS, Row, collate_rows, rows
+from polymath.foundation.data.chunks import KEYS, Row, collate_rows, column_rows, rows
 from polymath.foundation.data.collate import collate_samples
 from polymath.foundation.data.decoders import Decoder, decoder_for, registered_decoders
-from polymath.foundation.data.encoding import KEY, split_member_name, to_torch
+from polymath.foundation.data.encoding import KEY, NpyPayload, split_member_name, to_torch
 from polymath.foundation.data.errors import CorruptShardError, ShardChecksumError, WorkerFailure
 from polymath.foundation.data.manifest import ShardInfo, sha256_file
+from polymath.foundation.data.regular import regular_stretch
 from polymath.foundation.data.resume import fast_forward, round_robin
 from polymath.foundation.data.seeding import epoch_token, placement
 from polymath.foundation.data.shuffle import ShuffleBuffer
@@ -72,15 +75,22 @@ def _member_reader(
 
 
 def _samples_in_tar(
-    stream: Any,
+    source: Any,
     fields: frozenset[str] | None,
     decoders: Mapping[str, Decoder],
     check_headers: bool = True,
 ) -> Iterator[dict[str, Any] | Row]:
-    """Samples of one tar stream: dicts, or Rows of the chunks of a chunked set."""
+    """Samples of one tar stream or mapped tar: dicts, or Rows of a chunk of the chunked layout
+    or of a regular stretch of a mapped shard (regular.py)."""
     member_reader = _member_reader(fields, decoders)
+    start = 0
+    if isinstance(source, mmap.mmap):
+        stretch = regular_stretch(source, member_reader, check_headers)
+        if stretch is not None:
+            columns, count, start = stretch
+            yield from column_rows(columns, count)
     sample: dict[str, Any] = {}
-    for name, data in tar_members(stream, check_headers):
+    for name, data in tar_members(source, check_headers, start):
         if name.startswith("__"):
             continue
         key, _, suffix = name.partition(".")
@@ -93,7 +103,10 @@ def _samples_in_tar(
         reading = member_reader(suffix)
         if reading is not None:
             field, decode = reading
-            sample[field] = data if decode is None else decode(data)
+            if decode is None:
+                sample[field] = bytes(data)
+            else:  # .npy payloads read views of a mapped shard; other decoders get bytes
+                sample[field] = decode(data if decode is NpyPayload else bytes(data))
     if KEYS in sample:
         yield from rows(sample)
     elif sample:
@@ -101,7 +114,21 @@ def _samples_in_tar(
 
 
 def _collate(batch: list) -> dict[str, Any]:
-    return collate_rows(batch) if isinstance(batch[0], Row) else collate_samples(batch)
+    """Rows (chunked or regular stretches) and dicts alike; a batch that mixes them (a shard's
+    irregular end) goes through sample dicts."""
+    kinds = set(map(type, batch))
+    if kinds == {Row}:
+        return collate_rows(batch)
+    return collate_samples(batch if Row not in kinds else [_as_sample(item) for item in batch])
+
+
+def _batches(items: Iterable[Any], size: int, partial: bool) -> Iterator[dict[str, Any]]:
+    """Collated batches of `size` items (the last one smaller when `partial`)."""
+    items = iter(items)
+    while batch := list(islice(items, size)):
+        if len(batch) < size and not partial:
+            return
+        yield _collate(batch)
 
 
 def _as_sample(item: dict[str, Any] | Row) -> dict[str, Any]:
@@ -122,6 +149,19 @@ def _verify_local(url: str, info: ShardInfo, verified: set) -> None:
     verified.add(identity)
 
 
+def _mapped(url: str) -> mmap.mmap | BinaryIO:
+    """A local shard mapped in memory, its pages loaded at once (an empty file, or a `file:`
+    URL, is read as a stream). Never truncate a shard in place while it is read: the reader
+    would be killed by SIGBUS; `write_shards` replaces files, never rewrites them."""
+    if url.startswith("file:"):
+        return wds.gopen(url, "rb")
+    with open(url, "rb") as file:
+        if os.fstat(file.fileno()).st_size == 0:
+            return io.BytesIO()
+        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
+        return mmap.mmap(file.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
+
+
 def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardDataset):
     """Samples of one shard from number `start` on; any failure becomes a CorruptShardError
     naming it."""
@@ -133,7 +173,7 @@ def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardData
             raise CorruptShardError(f"cannot read shard {url}: {exn}") from exn
     count = 0
     try:
-        stream = wds.gopen(url, "rb")
+        stream = _mapped(url) if is_local(url) else wds.gopen(url, "rb")
     except READ_ERRORS as exn:
         raise CorruptShardError(f"cannot open shard {url}: {exn}") from exn
     try:
@@ -152,7 +192,8 @@ def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardData
                     f"shard {url}: streamed sha256 {source.digest.hexdigest()} differs from "
                     f"manifest {info.sha256} (its {count} samples were already yielded)"
                 )
-        stream.close()  # a pipe: or http shard reports its command's exit status here
+        if not isinstance(stream, mmap.mmap):  # a mapped shard is unmapped with its last view
+            stream.close()  # a pipe: or http shard reports its command's exit status here
     except CorruptShardError:
         raise
     except ShardFormatError as exn:
@@ -160,8 +201,9 @@ def _read_shard(url: str, info: ShardInfo | None, start: int, dataset: ShardData
     except READ_ERRORS as exn:
         raise CorruptShardError(f"corrupt shard {url} (after {count} samples): {exn}") from exn
     finally:
-        with contextlib.suppress(Exception):
-            stream.close()
+        if not isinstance(stream, mmap.mmap):
+            with contextlib.suppress(Exception):
+                stream.close()
     if info is not None and count != info.count:
         raise CorruptShardError(
             f"shard {url} holds {count} samples, its manifest says {info.count}"
@@ -333,7 +375,7 @@ class ShardDataset(torch.utils.data.IterableDataset):
         if self.batch_size is None:
             stream = map(_as_sample, stream)
         else:
-            stream = wds.batched(self.batch_size, _collate, partial=not self.drop_last)(stream)
+            stream = _batches(stream, self.batch_size, partial=not self.drop_last)
         if self.report_errors and torch.utils.data.get_worker_info() is not None:
             return _reporting(stream)
         return stream
