@@ -75,8 +75,8 @@ def test_a_server_that_is_not_mlflow_is_reported() -> None:
         server.server_close()
 
 
-def test_sqlite_store_needs_an_existing_writable_folder(tmp_path: Path) -> None:
-    ensure_reachable(f"sqlite:///{tmp_path}/mlflow.db")
+def test_sqlite_store_needs_an_existing_writable_folder(mlflow_uri: str, tmp_path: Path) -> None:
+    ensure_reachable(mlflow_uri)  # a migrated store (a new one: test_tracking_store.py)
     missing = tmp_path / "missing" / "mlflow.db"
     with pytest.raises(TrackingUnavailableError, match="does not exist"):
         ensure_reachable(f"sqlite:///{missing}")
