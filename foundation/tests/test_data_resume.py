@@ -9,6 +9,7 @@ import pytest
 import torch
 from data_helpers import vector_samples
 
+import polymath.foundation
 from polymath.foundation.data import ShardDataModule, write_shards
 from polymath.foundation.data.resume import round_robin
 
@@ -177,3 +178,46 @@ def test_lightning_resumes_the_stream_from_a_mid_epoch_checkpoint(shards, tmp_pa
     before = fit(shards, tmp_path / "b", kill_at=53)
     after = fit(shards, tmp_path / "c", ckpt_path=tmp_path / "b" / "epoch=1-step=50.ckpt")
     assert len(reference) == 88 and before == reference[:53] and after == reference[50:]
+
+
+class ScaledRecorder(Recorder):
+    """Inputs scaled to [0, 1], so that foundation's non-finite loss guard stays quiet."""
+
+    def training_step(self, batch, _):
+        self.seen.append(labels(batch))
+        return self.layer(batch["x"] / 350).pow(2).mean()
+
+
+class InterruptAt(lightning.Callback):
+    def __init__(self, step):
+        self.step = step
+
+    def on_train_batch_end(self, trainer, *args):
+        if trainer.global_step == self.step:
+            raise KeyboardInterrupt  # as Ctrl-C would, after the checkpoint of step 20
+
+
+def polymath_fit(shards, folder, interrupt_at=None):
+    """foundation's own fit (ExactResume, resume=auto) of 2 epochs over 2 shard workers."""
+    config = {
+        "max_epochs": 2,
+        "checkpoint_dir": str(folder),
+        "checkpoint_every_n_steps": 20,
+        "resume": "auto",
+        "progress": "none",
+    }
+    callbacks = [InterruptAt(interrupt_at)] if interrupt_at else []
+    module = ScaledRecorder()
+    datamodule = ShardDataModule(shards, batch_size=8, num_workers=2, shuffle=150, seed=3)
+    polymath.foundation.fit(
+        polymath.foundation.build_trainer(config, callbacks=callbacks), module, datamodule, config
+    )
+    return module.seen
+
+
+def test_a_fit_by_foundation_resumes_a_stream_read_by_two_workers_exactly(shards, tmp_path):
+    reference = polymath_fit(shards, tmp_path / "whole")
+    with pytest.raises(SystemExit):  # Lightning turns the interrupt into exit(1)
+        polymath_fit(shards, tmp_path / "cut", interrupt_at=63)
+    resumed = polymath_fit(shards, tmp_path / "cut")
+    assert len(reference) == 88 and resumed == reference[60:]
