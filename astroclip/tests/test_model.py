@@ -1,3 +1,4 @@
+import pytest
 import torch
 
 from polymath.astroclip.model import AstroCLIP, SpecFormer, VisionTransformer, tokenize_spectra
@@ -39,3 +40,38 @@ def test_logit_scale_is_fixed_unless_asked_and_frozen_backbones_do_not_train():
     module = AstroCLIPModule(**TINY, freeze_backbones=True)
     trainable = {n.split(".")[1] for n, p in module.named_parameters() if p.requires_grad}
     assert trainable == {"image_head", "spectrum_head"}
+
+
+def test_local_crops_get_interpolated_positions_and_masks_hide_patches():
+    vit = VisionTransformer(width=16, depth=1, heads=2).eval()
+    assert vit(torch.rand(2, 3, 60, 60)).shape == (2, 26, 16)  # CLS + 5 x 5 patches
+    images = torch.rand(1, 3, 144, 144)
+    masks = torch.zeros(1, 144, dtype=torch.bool)
+    assert torch.equal(vit(images, masks), vit(images))
+    masks[0, :10] = True
+    with torch.no_grad():
+        vit.mask_token.fill_(3.0)
+    assert not torch.allclose(vit(images, masks), vit(images))
+
+
+def test_layer_scale_zero_means_no_layer_scale():
+    assert AstroCLIP(**TINY, image_layer_scale=0.0).image_encoder.blocks[0].gamma1 is None
+    gamma = AstroCLIP(**TINY).image_encoder.blocks[0].gamma1
+    assert torch.allclose(gamma, torch.full_like(gamma, 1e-5))
+
+
+def test_the_alignment_starts_from_pretrained_encoders(tmp_path):
+    from polymath.astroclip.checkpoints import CheckpointError
+
+    vit = VisionTransformer(width=16, depth=1, heads=4, layer_scale=0.0)
+    specformer = SpecFormer(width=16, depth=1, heads=1)
+    module = AstroCLIPModule(
+        **TINY,
+        image_layer_scale=0.0,
+        image_from=str(vit.save(tmp_path / "vit.pt")),
+        spectrum_from=str(specformer.save(tmp_path / "specformer.pt")),
+    )
+    assert torch.equal(module.model.image_encoder.patch_embed.weight, vit.patch_embed.weight)
+    assert torch.equal(module.model.spectrum_encoder.position, specformer.position)
+    with pytest.raises(CheckpointError, match="missing .*gamma1"):
+        AstroCLIPModule(**TINY, image_from=str(tmp_path / "vit.pt"))  # LayerScale differs

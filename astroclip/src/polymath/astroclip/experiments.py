@@ -1,14 +1,20 @@
-"""Recipe experiments: align, then evaluate the embeddings zero-shot and by retrieval."""
+"""Recipe experiments: align then evaluate the embeddings (zero-shot, few-shot, retrieval);
+evaluate a logged model; train the supervised baselines."""
 
 from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+import torch
+from sklearn.metrics import r2_score
 
+from polymath.astroclip.baselines import aperture_magnitudes
+from polymath.astroclip.data.datamodule import ArrayDataModule
 from polymath.astroclip.data.simulate import PROPERTIES
-from polymath.astroclip.evaluation import embed, retrieval_metrics, zero_shot_table
+from polymath.astroclip.evaluation import RETRIEVALS, embed, regression_table, retrieval_metrics
 from polymath.astroclip.plots import similarity_figure
 
 
@@ -18,8 +24,9 @@ def _targets(datamodule, split: str) -> dict[str, np.ndarray]:
 
 
 def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
-    """Fit the CLIP alignment, then: zero-shot k-NN R² of redshift and properties from each
-    embedding (aligned and backbone), and cross-modal retrieval against chance."""
+    """Fit the CLIP alignment, then: zero-shot k-NN and few-shot MLP R² of redshift and
+    properties from each embedding (aligned and backbone), and cross-modal and in-modal retrieval
+    against chance."""
     module, datamodule = ctx.build_module(), ctx.build_datamodule()
     trainer = ctx.trainer()
     ctx.fit(trainer, module, datamodule)
@@ -27,24 +34,48 @@ def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
     metrics = {k_: float(v) for k_, v in trainer.callback_metrics.items()}
     if trainer.global_rank != 0:
         return metrics
+    metrics.update(evaluate_embeddings(ctx, module, datamodule, k))
+    ctx.log_model(module)
+    return metrics
 
+
+def evaluate(ctx, k: int = 64) -> dict[str, float]:
+    """Evaluate an aligned model (``model.init_from=<run id>``) without training: the test
+    CLIP loss, regressions and retrieval of ``align_and_evaluate``."""
+    if not ctx.config["model"].get("init_from"):
+        raise ValueError("evaluate needs model.init_from=<run id, models:/ URI or model file>")
+    module, datamodule = ctx.build_module(), ctx.build_datamodule()
+    trainer = ctx.trainer()
+    trainer.test(module, datamodule=datamodule, verbose=False)
+    metrics = {k_: float(v) for k_, v in trainer.callback_metrics.items()}
+    metrics.update(evaluate_embeddings(ctx, module, datamodule, k))
+    return metrics
+
+
+def evaluate_embeddings(ctx, module, datamodule, k: int = 64) -> dict[str, float]:
+    """Embeds the splits and logs the R² tables, retrieval, the similarity figure and the test
+    embeddings; returns their metrics."""
+    metrics: dict[str, float] = {}
     model = module.model.cpu()
     train = embed(model, datamodule.split_dataloader("train"))
-    test = embed(model, datamodule.test_dataloader())
-    rows = zero_shot_table(
+    test = embed(model, datamodule.test_dataloader(), views=True)
+    views = {name: test.pop(name) for name in ("image_view", "spectrum_view")}
+    rows = regression_table(
         train, test, _targets(datamodule, "train"), _targets(datamodule, "test"), k
     )
-    ctx.log_table(rows, "zero_shot_r2")
+    ctx.log_table(rows, "regression_r2")
     for row in rows:
+        prefix = row["method"].replace("-", "_")
         metrics.update(
             {
-                f"zero_shot/{row['embedding']}/{t}": float(v)
+                f"{prefix}/{row['embedding']}/{t}": float(v)
                 for t, v in row.items()
-                if t != "embedding"
+                if t not in ("embedding", "method")
             }
         )
+    test.update(views)
     retrieval = []
-    for query, candidate in (("image", "spectrum"), ("spectrum", "image")):
+    for query, candidate in RETRIEVALS:
         values = retrieval_metrics(test[query], test[candidate])
         retrieval.append({"query": query, "candidates": candidate, **values})
         metrics.update({f"retrieval/{query}_to_{candidate}/{m}": v for m, v in values.items()})
@@ -57,13 +88,53 @@ def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
         path = Path(folder) / "embeddings.npz"
         np.savez(
             path,
-            **{name: value.numpy() for name, value in test.items()},
+            **{name: value.numpy() for name, value in test.items() if name not in views},
             targetids=datamodule.pairs["test"]["targetids"],
         )
         if ctx.logger is not None:
             ctx.logger.experiment.log_artifact(ctx.logger.run_id, str(path), "embeddings")
-    ctx.log_metrics(
-        {k_: v for k_, v in metrics.items() if k_.startswith(("zero_shot", "retrieval"))}
-    )
-    ctx.log_model(module)
+    ctx.log_metrics(metrics)
+    return metrics
+
+
+def supervised_baselines(
+    ctx, kinds: list[Literal["image", "spectrum", "photometry"]] | None = None
+) -> dict[str, float]:
+    """Trains each supervised baseline (ResNet on images, Conv+Att on spectra, MLP on aperture
+    photometry) on the training split's redshift and properties, and logs test R² per target."""
+    datamodule = ctx.build_datamodule()
+    datamodule.prepare_data()
+    datamodule.setup()
+    targets = {split: _targets(datamodule, split) for split in ("train", "test")}
+    names = list(targets["train"])
+    y = {s: np.column_stack([targets[s][n] for n in names]).astype(np.float32) for s in targets}
+    mean, std = y["train"].mean(0), y["train"].std(0) + 1e-12
+    inputs = {
+        "image": lambda s: datamodule.pairs[s]["images"],
+        "spectrum": lambda s: datamodule.pairs[s]["spectra"],
+        "photometry": lambda s: aperture_magnitudes(datamodule.pairs[s]["images"]),
+    }
+    rows, metrics = [], {}
+    for kind in kinds or list(inputs):
+        arrays = ArrayDataModule(
+            (inputs[kind]("train"), (y["train"] - mean) / std),
+            (inputs[kind]("test"), (y["test"] - mean) / std),
+            batch_size=datamodule.hparams.batch_size,
+        )
+        module = ctx.build_module(kind=kind, outputs=len(names))
+        trainer = ctx.trainer(checkpoint_dir=str(ctx.workdir / "checkpoints" / kind))
+        ctx.fit(trainer, module, arrays)
+        predicted = torch.cat(trainer.predict(module, datamodule=arrays)).numpy() * std + mean
+        row: dict[str, float | str] = {"input": kind, "model": type(module.model).__name__}
+        for i, name in enumerate(names):
+            row[name] = float(r2_score(y["test"][:, i], predicted[:, i]))
+            metrics[f"supervised/{kind}/{name}"] = row[name]
+        properties = [row[n] for n in names if n != "redshift"]
+        if properties:
+            row["properties_mean"] = metrics[f"supervised/{kind}/properties_mean"] = float(
+                np.mean(properties)
+            )
+        rows.append(row)
+    ctx.log_table(rows, "supervised_r2")
+    ctx.log_metrics(metrics)
     return metrics

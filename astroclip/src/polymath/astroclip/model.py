@@ -54,21 +54,21 @@ class Block(nn.Module):
         drop_path: float = 0.0,
         layer_scale: float = 0.0,
         dropout: float = 0.0,
+        eps: float = 1.0e-5,
     ) -> None:
         super().__init__()
         if width % heads:
             raise ValueError(f"width {width} is not a multiple of heads {heads}")
         self.heads = heads
-        self.norm1, self.norm2 = nn.LayerNorm(width), nn.LayerNorm(width)
+        self.norm1, self.norm2 = nn.LayerNorm(width, eps=eps), nn.LayerNorm(width, eps=eps)
         self.qkv, self.proj = nn.Linear(width, 3 * width), nn.Linear(width, width)
         self.mlp = nn.Sequential(
             nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width)
         )
         self.dropout = nn.Dropout(dropout)
         self.drop_path = DropPath(drop_path)
-        scale = torch.full((width,), layer_scale) if layer_scale > 0 else torch.ones(width)
-        self.gamma1 = nn.Parameter(scale.clone(), requires_grad=layer_scale > 0)
-        self.gamma2 = nn.Parameter(scale.clone(), requires_grad=layer_scale > 0)
+        self.gamma1 = nn.Parameter(torch.full((width,), layer_scale)) if layer_scale > 0 else None
+        self.gamma2 = nn.Parameter(torch.full((width,), layer_scale)) if layer_scale > 0 else None
 
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         b, n, d = x.shape
@@ -76,13 +76,21 @@ class Block(nn.Module):
         out = F.scaled_dot_product_attention(q, k, v)
         return self.proj(out.transpose(1, 2).reshape(b, n, d))
 
+    @staticmethod
+    def _scaled(x: torch.Tensor, gamma: nn.Parameter | None) -> torch.Tensor:
+        return x if gamma is None else gamma * x
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = x + self.drop_path(self.gamma1 * self.dropout(self.attention(self.norm1(x))))
-        return x + self.drop_path(self.gamma2 * self.dropout(self.mlp(self.norm2(x))))
+        x = x + self.drop_path(
+            self._scaled(self.dropout(self.attention(self.norm1(x))), self.gamma1)
+        )
+        return x + self.drop_path(self._scaled(self.dropout(self.mlp(self.norm2(x))), self.gamma2))
 
 
 class VisionTransformer(SavableModel):
-    """DINOv2-style ViT on (B, 3, 144, 144) RGB: 12x12 patches, CLS token, learned positions."""
+    """DINOv2-style ViT on (B, 3, H, W) RGB: 12x12 patches, CLS token, learned positions
+    (interpolated bicubically for crops of another size, as DINOv2 does for its local crops), and
+    a mask token that replaces masked patches for iBOT."""
 
     def __init__(
         self,
@@ -99,26 +107,38 @@ class VisionTransformer(SavableModel):
             raise ValueError(
                 f"image_size {image_size} is not a multiple of patch_size {patch_size}"
             )
-        self.width = width
+        self.width, self.patch_size, self.grid = width, patch_size, image_size // patch_size
         self.patch_embed = nn.Conv2d(3, width, patch_size, stride=patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, width))
-        self.pos_embed = nn.Parameter(
-            torch.randn(1, 1 + (image_size // patch_size) ** 2, width) * 0.02
-        )
+        self.pos_embed = nn.Parameter(torch.randn(1, 1 + self.grid**2, width) * 0.02)
+        self.mask_token = nn.Parameter(torch.zeros(1, width))
         self.blocks = nn.ModuleList(
-            Block(width, heads, drop_path, layer_scale) for _ in range(depth)
+            Block(width, heads, drop_path, layer_scale, eps=1.0e-6) for _ in range(depth)
         )
-        self.norm = nn.LayerNorm(width)
+        self.norm = nn.LayerNorm(width, eps=1.0e-6)  # DINOv2's epsilon
 
     def patches(self, images: torch.Tensor) -> torch.Tensor:
         if images.ndim != 4 or images.shape[1] != 3:
             raise ValueError(f"images must be (batch, 3, H, W) RGB, got {tuple(images.shape)}")
         return self.patch_embed(images).flatten(2).transpose(1, 2)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """All tokens (CLS first), normed: (B, 1 + patches, width)."""
+    def positions(self, height: int, width: int) -> torch.Tensor:
+        """Position embeddings (1, 1 + h*w, width) for a (height/patch, width/patch) grid."""
+        h, w = height // self.patch_size, width // self.patch_size
+        if (h, w) == (self.grid, self.grid):
+            return self.pos_embed
+        grid = self.pos_embed[:, 1:].reshape(1, self.grid, self.grid, -1).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, size=(h, w), mode="bicubic", align_corners=False)
+        return torch.cat([self.pos_embed[:, :1], grid.flatten(2).transpose(1, 2)], 1)
+
+    def forward(self, images: torch.Tensor, masks: torch.Tensor | None = None) -> torch.Tensor:
+        """All tokens (CLS first), normed: (B, 1 + patches, width). ``masks`` (B, patches), True
+        where a patch is hidden, replaces those patches by the mask token (iBOT)."""
         x = self.patches(images)
-        x = torch.cat([self.cls_token.expand(len(x), -1, -1), x], 1) + self.pos_embed
+        if masks is not None:
+            x = torch.where(masks[..., None], self.mask_token.to(x.dtype), x)
+        x = torch.cat([self.cls_token.expand(len(x), -1, -1), x], 1)
+        x = x + self.positions(*images.shape[-2:])
         for block in self.blocks:
             x = block(x)
         return self.norm(x)
@@ -208,7 +228,7 @@ class CrossAttentionHead(nn.Module):
         residual: bool = False,
     ) -> None:
         super().__init__()
-        self.query = nn.Parameter(torch.randn(1, 1, embed_dim) * 0.02)
+        self.query = nn.Parameter(torch.randn(1, 1, embed_dim))
         self.attention = nn.MultiheadAttention(
             embed_dim, heads, dropout=0.0, kdim=backbone_dim, vdim=backbone_dim, batch_first=True
         )
@@ -217,7 +237,6 @@ class CrossAttentionHead(nn.Module):
         self.mlp = nn.Sequential(
             nn.Linear(embed_dim, 4 * embed_dim),
             nn.GELU(),
-            nn.Dropout(dropout),
             nn.Linear(4 * embed_dim, embed_dim),
             nn.Dropout(dropout),
         )
@@ -232,7 +251,12 @@ class CrossAttentionHead(nn.Module):
 
 
 class AstroCLIP(SavableModel):
-    """Both encoders and their alignment heads; the two embeddings live in one space."""
+    """Both encoders and their alignment heads; the two embeddings live in one space.
+
+    ``image_layer_scale`` is DINOv2's LayerScale init (1e-5, for a ViT that DINO pretrains);
+    0 turns LayerScale off, which a ViT trained from scratch by the alignment alone needs: with
+    1e-5 its blocks start as near-identities, the patch tokens never mix, and the head pools
+    mostly sky (the embeddings collapse, see the README)."""
 
     def __init__(
         self,
@@ -246,6 +270,7 @@ class AstroCLIP(SavableModel):
         head_heads: int = 4,
         dropout: float = 0.1,
         drop_path: float = 0.0,
+        image_layer_scale: float = 1.0e-5,
         logit_scale: float = 15.5,
         learnable_logit_scale: bool = False,
     ) -> None:
@@ -256,7 +281,9 @@ class AstroCLIP(SavableModel):
         spectrum.update(
             {k: v for k, v in (("width", spectrum_width), ("depth", spectrum_depth)) if v}
         )
-        self.image_encoder = VisionTransformer(**image, drop_path=drop_path)
+        self.image_encoder = VisionTransformer(
+            **image, drop_path=drop_path, layer_scale=image_layer_scale
+        )
         self.spectrum_encoder = SpecFormer(**spectrum)
         self.image_head = CrossAttentionHead(
             embed_dim, self.image_encoder.width, head_heads, dropout

@@ -7,16 +7,20 @@ from typing import Literal
 import lightning as L
 import torch
 
+from polymath.astroclip.checkpoints import load_astroclip, load_state_strictly
 from polymath.astroclip.losses import clip_loss
 from polymath.astroclip.model import AstroCLIP
+from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import load_model
 
 
 class AstroCLIPModule(L.LightningModule):
     """Aligns the two encoders with the CLIP loss. ``freeze_backbones`` trains the heads only,
     as the paper does after pretraining; from scratch (no pretrained backbones) leave it off.
-    ``spectrum_from`` names a pretrained SpecFormer (a run, URI or file: ``load_model``'s sources)
-    of the same size, whose weights replace the spectrum encoder's."""
+    ``image_from`` and ``spectrum_from`` name a pretrained ViT (``pretrain-image``) and SpecFormer
+    (``pretrain-spectrum``): a run, URI or file, any of ``load_model``'s sources, of the sizes
+    this module builds, whose weights replace the encoders'. ``reference_checkpoint`` loads the
+    released AstroCLIP weights (a file in the reference's layout) instead."""
 
     def __init__(
         self,
@@ -28,6 +32,7 @@ class AstroCLIPModule(L.LightningModule):
         spectrum_depth: int | None = None,
         embed_dim: int = 64,
         dropout: float = 0.1,
+        image_layer_scale: float = 1.0e-5,
         logit_scale: float = 15.5,
         learnable_logit_scale: bool = False,
         freeze_backbones: bool = False,
@@ -35,7 +40,9 @@ class AstroCLIPModule(L.LightningModule):
         weight_decay: float = 0.05,
         warmup_steps: int = 0,
         init_from: str | None = None,
+        image_from: str | None = None,
         spectrum_from: str | None = None,
+        reference_checkpoint: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()
@@ -53,12 +60,19 @@ class AstroCLIPModule(L.LightningModule):
                 spectrum_depth,
                 embed_dim,
                 dropout=dropout,
+                image_layer_scale=image_layer_scale,
                 logit_scale=logit_scale,
                 learnable_logit_scale=learnable_logit_scale,
             )
         )
-        if spectrum_from:
-            self.model.spectrum_encoder.load_state_dict(load_model(spectrum_from).state_dict())
+        for source, encoder in (
+            (image_from, self.model.image_encoder),
+            (spectrum_from, self.model.spectrum_encoder),
+        ):
+            if source:
+                load_state_strictly(encoder, load_model(source).state_dict(), source)
+        if reference_checkpoint:
+            load_astroclip(reference_checkpoint, self.model)
         if freeze_backbones:
             for encoder in (self.model.image_encoder, self.model.spectrum_encoder):
                 encoder.requires_grad_(False)
@@ -92,16 +106,7 @@ class AstroCLIPModule(L.LightningModule):
             trainable, lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
         )
         total = self.trainer.estimated_stepping_batches if self.trainer else 1
-        warmup = self.hparams.warmup_steps
-
-        def schedule(step: int) -> float:
-            """Linear warmup, then cosine to zero (the reference's eta_min evaluates to 0)."""
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = min(1.0, (step - warmup) / max(1, total - warmup))
-            return 0.5 * (1 + torch.cos(torch.tensor(progress * torch.pi)).item())
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+        scheduler = warmup_cosine(optimizer, self.hparams.warmup_steps, int(total))
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},

@@ -3,11 +3,13 @@
 With ``path`` unset, ``n_pairs`` galaxies are simulated once and cached in the official layout
 under ``cache_dir`` (keyed by count and seed), with their true parameters beside them, so later
 runs read the file as they would read the real one. Train is the first 80% of every group; the
-remaining 20% serves as validation and test set, as in the reference.
+remaining 20% serves as validation and test set, as in the reference. ``raw_images`` hands over
+the flux cutouts unprocessed, for the image pretraining's augmentations.
 """
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import lightning as L
@@ -45,10 +47,12 @@ class PairDataset(Dataset):
         }
 
 
-def collate(items: list[dict[str, torch.Tensor]]) -> dict[str, torch.Tensor]:
-    """Stacks items and turns the flux cutouts into the networks' (B, 3, 144, 144) RGB input."""
+def collate(items: list[dict[str, torch.Tensor]], raw: bool = False) -> dict[str, torch.Tensor]:
+    """Stacks items and turns the flux cutouts into the networks' (B, 3, 144, 144) RGB input,
+    unless ``raw`` (image pretraining augments the fluxes itself)."""
     batch = {k: torch.stack([item[k] for item in items]) for k in items[0]}
-    batch["images"] = preprocess_images(batch["images"])
+    if not raw:
+        batch["images"] = preprocess_images(batch["images"])
     return batch
 
 
@@ -75,6 +79,7 @@ class AstroCLIPDataModule(L.LightningDataModule):
         cache_dir: str = "~/.cache/polymath/astroclip",
         batch_size: int = 64,
         num_workers: int = 0,
+        raw_images: bool = False,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False)
@@ -117,7 +122,7 @@ class AstroCLIPDataModule(L.LightningDataModule):
             batch_size=self.hparams.batch_size,
             shuffle=shuffle,
             drop_last=shuffle,
-            collate_fn=collate,
+            collate_fn=functools.partial(collate, raw=self.hparams.raw_images),
             num_workers=self.hparams.num_workers,
         )
 
@@ -133,3 +138,41 @@ class AstroCLIPDataModule(L.LightningDataModule):
 
     def test_dataloader(self) -> DataLoader:
         return self._loader(self.test_set, shuffle=False)
+
+
+class ArrayDataModule(L.LightningDataModule):
+    """``{"inputs", "targets"}`` batches from in-memory arrays (the supervised baselines)."""
+
+    def __init__(
+        self,
+        train: tuple[np.ndarray, np.ndarray],
+        test: tuple[np.ndarray, np.ndarray],
+        batch_size: int = 64,
+    ) -> None:
+        super().__init__()
+        self.sets = {
+            split: [
+                {"inputs": torch.from_numpy(x), "targets": torch.from_numpy(y)}
+                for x, y in zip(*arrays)
+            ]
+            for split, arrays in (("train", train), ("test", test))
+        }
+        self.batch_size = batch_size
+
+    def _loader(self, split: str, shuffle: bool) -> DataLoader:
+        return DataLoader(
+            self.sets[split],
+            batch_size=self.batch_size,
+            shuffle=shuffle,
+            drop_last=shuffle,
+            collate_fn=lambda items: {k: torch.stack([i[k] for i in items]) for k in items[0]},
+        )
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self._loader("test", shuffle=False)

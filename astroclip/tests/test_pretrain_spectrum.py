@@ -1,7 +1,7 @@
 import torch
 
 from polymath.astroclip.model import SpecFormer, tokenize_spectra
-from polymath.astroclip.pretrain import SpecFormerModule, mask_chunks, masked_mse
+from polymath.astroclip.pretrain_spectrum import SpecFormerModule, mask_chunks, masked_mse
 
 
 def test_six_chunks_of_fifty_one_in_each_sixth():

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import lightning as L
 import torch
 
 from polymath.astroclip.model import SPECFORMER_PRESETS, SpecFormer, tokenize_spectra
+from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import load_model
 
 
@@ -40,13 +43,14 @@ class SpecFormerModule(L.LightningModule):
 
     def __init__(
         self,
-        preset: str = "cpu",
+        preset: Literal["cpu", "paper"] = "cpu",
         width: int | None = None,
         depth: int | None = None,
         chunks: int = 6,
         chunk_length: int = 50,
         lr: float = 1.0e-4,
         weight_decay: float = 0.1,
+        warmup_steps: int = 0,
         init_from: str | None = None,
     ) -> None:
         super().__init__()
@@ -73,10 +77,16 @@ class SpecFormerModule(L.LightningModule):
     def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         self.step(batch, "test")
 
-    def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.AdamW(
+    def configure_optimizers(self):
+        optimizer = torch.optim.AdamW(
             self.parameters(),
             lr=self.hparams.lr,
             betas=(0.9, 0.95),
             weight_decay=self.hparams.weight_decay,
         )
+        total = self.trainer.estimated_stepping_batches if self.trainer else 1
+        scheduler = warmup_cosine(optimizer, self.hparams.warmup_steps, int(total))
+        return {
+            "optimizer": optimizer,
+            "lr_scheduler": {"scheduler": scheduler, "interval": "step"},
+        }
