@@ -1,5 +1,6 @@
 """polymath.pirounet: PirouNet (Papillon, Pettee, Miolane 2022), a semi-supervised recurrent VAE
-for intentional dance, with its data formats and a synthetic dancer.
+for intentional dance, and Beyond Imitation's models (Pettee et al. 2019), with their data formats,
+a synthetic dancer and the labelling app.
 
 Names load on first use (PEP 562), so that the entry point (``package.py``) and ``polymath list``
 do not import torch.
@@ -23,6 +24,15 @@ _WHERE = {
     "read_labels": "data.formats",
     "scale_pirounet": "data.formats",
     "scale_beyond_imitation": "data.formats",
+    "read_c3d": "data.formats",
+    "MotionDataModule": "data.motion",
+    "MixtureDensityRNN": "mdn",
+    "PoseAutoencoder": "pose_autoencoder",
+    "SequenceVAE": "sequence_vae",
+    "continuize": "sequence_vae",
+    "animate": "animation",
+    "LabelStore": "labelling.store",
+    "build_app": "labelling.app",
 }
 
 __all__ = ["__version__", *sorted(_WHERE)]
