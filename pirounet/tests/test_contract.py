@@ -27,7 +27,9 @@ def test_smoke_runs_through_the_cli_and_logs_the_comparison(tmp_path):
     metrics = run.data.metrics
     assert 0 <= metrics["test/accuracy"] <= 1 and 0 <= metrics["baseline/test_accuracy"] <= 1
     assert metrics["chance/uniform"] == 1 / 3 and metrics["test/ajd"] > 0
-    assert 0 <= metrics["generation/recognition_tiles"] <= 1 and metrics["generation/fid_tiles"] >= 0
+    assert (
+        0 <= metrics["generation/recognition_tiles"] <= 1 and metrics["generation/fid_tiles"] >= 0
+    )
     assert 0 <= metrics["judge/test_accuracy"] <= 1 and metrics["entanglement/label_over_z"] >= 0
     figures = {a.path for a in client.list_artifacts(run.info.run_id, "figures")}
     assert {"figures/confusion.png", "figures/latent_pca.png"} <= figures

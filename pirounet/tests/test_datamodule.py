@@ -77,7 +77,12 @@ def test_held_out_sessions_validate_and_test_on_frames_training_never_sees():
     assert np.all(np.diff(split.test) == 5) and len(split.val_labels) == len(split.val)
     assert len(set(split.val_labels.tolist()) | set(split.test_labels.tolist())) > 1
     x, y = next(iter(data.judge_dataloader()))  # the judge learns every training window's truth
-    assert len(data.judge_dataloader().dataset) == len(split.train_unlabelled) > len(split.train_labelled)
+    assert (
+        len(data.judge_dataloader().dataset)
+        == len(split.train_unlabelled)
+        > len(split.train_labelled)
+    )
     assert x.shape[1:] == (40, 159) and set(data.train_truth.tolist()) == {0, 1, 2}
+    assert y.dtype == torch.long and len(y) == len(x)
     with pytest.raises(ValueError, match="synthetic dancer only"):
         DanceDataModule(["a.npy"], "l.csv", synthetic_eval_seconds=10.0)
