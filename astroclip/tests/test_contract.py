@@ -1,12 +1,14 @@
 """The package as the federation sees it: its entry point, its recipes, and `smoke` end to end."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 
 import pytest
 
 from polymath.foundation import run_recipe
+from polymath.foundation.cli import main
 from polymath.foundation.contract import get_package
 from polymath.foundation.runner import resolve_recipe
 
@@ -40,27 +42,24 @@ def test_smoke_runs_through_the_cli(tmp_path):
     assert (tmp_path / "cache" / "sim-v1-n40-seed0.catalogue.npz").is_file()
 
 
-def test_a_bad_override_gets_one_line(tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "polymath.foundation.cli",
-            "run",
-            "astroclip",
-            "smoke",
-            "--tracking-uri",
-            f"sqlite:///{tmp_path}/mlflow.db",
-            "data.n_pairs=3",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode != 0
-    assert "n_pairs must be at least 10" in result.stderr
-    assert "Traceback" not in result.stderr
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("data.n_pairs=3", "n_pairs must be at least 10"),
+        ("data.path={tmp}/other.h5", "other.h5: not an HDF5 file"),
+    ],
+)
+def test_bad_input_gets_one_line_and_no_run(tmp_path, monkeypatch, capsys, override, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "other.h5").write_text("not hdf5")
+    code = main(["run", "astroclip", "smoke", override.format(tmp=tmp_path)])
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert code != 0
+    assert message in errors[-1] and errors[-1].startswith("polymath: error:")
+    assert not any("Traceback" in line for line in errors)
+    if (tmp_path / "mlflow.db").exists():
+        with sqlite3.connect(tmp_path / "mlflow.db") as store:
+            assert store.execute("select count(*) from runs").fetchone() == (0,)
 
 
 @pytest.mark.parametrize("name", get_package("astroclip").recipe_names)
@@ -69,7 +68,12 @@ def test_every_recipe_resolves_against_its_constructors(name):
     assert {"model", "data", "trainer"} <= set(config)
 
 
-TINY_OVERRIDES = ["data.n_pairs=40", "data.batch_size=8", "trainer.max_steps=2", "trainer.threads=1"]
+TINY_OVERRIDES = [
+    "data.n_pairs=40",
+    "data.batch_size=8",
+    "trainer.max_steps=2",
+    "trainer.threads=1",
+]
 
 
 @pytest.mark.slow

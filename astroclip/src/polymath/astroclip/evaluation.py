@@ -22,15 +22,22 @@ from torch.utils.data import DataLoader
 from polymath.astroclip.model import tokenize_spectra
 
 
-def knn_r2(
-    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, k: int = 64
-) -> float:
-    """R² of a distance-weighted k-NN regressor on standardised embeddings and target."""
+def knn_predict(
+    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, k: int = 64
+) -> np.ndarray:
+    """A distance-weighted k-NN regressor's predictions, on standardised embeddings and target."""
     scaler = StandardScaler().fit(train_x)
     mean, std = train_y.mean(), train_y.std() + 1e-12
     knn = KNeighborsRegressor(n_neighbors=min(k, len(train_x)), weights="distance")
     knn.fit(scaler.transform(train_x), (train_y - mean) / std)
-    return float(r2_score(test_y, knn.predict(scaler.transform(test_x)) * std + mean))
+    return knn.predict(scaler.transform(test_x)) * std + mean
+
+
+def knn_r2(
+    train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray, k: int = 64
+) -> float:
+    """R² of ``knn_predict`` on the test set."""
+    return float(r2_score(test_y, knn_predict(train_x, train_y, test_x, k)))
 
 
 def mlp_r2(

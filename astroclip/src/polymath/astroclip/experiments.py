@@ -14,8 +14,14 @@ from sklearn.metrics import r2_score
 from polymath.astroclip.baselines import aperture_magnitudes
 from polymath.astroclip.data.datamodule import ArrayDataModule
 from polymath.astroclip.data.simulate import PROPERTIES
-from polymath.astroclip.evaluation import RETRIEVALS, embed, regression_table, retrieval_metrics
-from polymath.astroclip.plots import similarity_figure
+from polymath.astroclip.evaluation import (
+    RETRIEVALS,
+    embed,
+    knn_predict,
+    regression_table,
+    retrieval_metrics,
+)
+from polymath.astroclip.plots import redshift_figure, similarity_figure
 
 
 def _targets(datamodule, split: str) -> dict[str, np.ndarray]:
@@ -73,6 +79,15 @@ def evaluate_embeddings(ctx, module, datamodule, k: int = 64) -> dict[str, float
                 if t not in ("embedding", "method")
             }
         )
+    redshifts = {s: datamodule.pairs[s]["redshifts"] for s in ("train", "test")}
+    predicted = {
+        name: knn_predict(train[name].numpy(), redshifts["train"], test[name].numpy(), k)
+        for name in ("image", "spectrum", "image_backbone", "spectrum_backbone")
+    }
+    zero_shot = {row["embedding"]: row["redshift"] for row in rows if row["method"] == "zero-shot"}
+    ctx.log_figure(
+        redshift_figure(redshifts["test"], predicted, zero_shot), "redshift_zero_shot.png"
+    )
     test.update(views)
     retrieval = []
     for query, candidate in RETRIEVALS:

@@ -40,3 +40,18 @@ def similarity_figure(
             )
             axes[row, column].set_xlabel("wavelength [Å]", fontsize=8)
     return figure
+
+
+def redshift_figure(
+    true: np.ndarray, predicted: dict[str, np.ndarray], r2: dict[str, float]
+) -> Figure:
+    """Zero-shot redshift: k-NN predictions from each embedding against the truth."""
+    figure = Figure(figsize=(3.2 * len(predicted), 3.3), layout="constrained")
+    axes = figure.subplots(1, len(predicted), squeeze=False)[0]
+    top = float(max(true.max(), *(p.max() for p in predicted.values())))
+    for axis, (name, values) in zip(axes, predicted.items()):
+        axis.scatter(true, values, s=4, alpha=0.6)
+        axis.plot([0, top], [0, top], color="k", lw=0.8)
+        axis.set(xlim=(0, top), ylim=(0, top), xlabel="true z", title=f"{name}: R² {r2[name]:.2f}")
+    axes[0].set_ylabel("zero-shot k-NN z")
+    return figure

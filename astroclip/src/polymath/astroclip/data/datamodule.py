@@ -18,6 +18,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from polymath.astroclip.data.formats import (
+    check_astroclip_h5,
     read_astroclip_h5,
     read_catalogue,
     write_astroclip_h5,
@@ -85,6 +86,8 @@ class AstroCLIPDataModule(L.LightningDataModule):
         self.save_hyperparameters(logger=False)
         if n_pairs < 10:
             raise ValueError(f"n_pairs must be at least 10 (one per group), got {n_pairs}")
+        if path:
+            check_astroclip_h5(path)  # a wrong file fails here, before any run exists
 
     @property
     def file(self) -> Path:

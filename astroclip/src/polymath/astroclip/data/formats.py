@@ -59,14 +59,12 @@ def write_astroclip_h5(path: str | os.PathLike[str], pairs: dict[str, np.ndarray
     return _atomic(Path(path), write)
 
 
-def read_astroclip_h5(
-    path: str | os.PathLike[str], split: Literal["train", "test", "all"] = "all"
-) -> dict[str, np.ndarray]:
-    """The pairs of one split: the first 80% of every group is ``train``, the rest ``test``."""
+def check_astroclip_h5(path: str | os.PathLike[str]) -> Path:
+    """Checks the layout (groups, datasets, shapes) without reading the arrays; raises
+    ``FormatError`` naming the first problem."""
     path = Path(path)
     if not path.is_file():
         raise FormatError(f"{path}: no such file")
-    parts: dict[str, list[np.ndarray]] = {name: [] for name in _SHAPES}
     try:
         file = h5py.File(path, "r")
     except OSError as error:
@@ -80,8 +78,6 @@ def read_astroclip_h5(
         for group in GROUPS:
             g = file[group]
             n = len(g["targetids"]) if "targetids" in g else 0
-            cut = int(TRAIN_FRACTION * n)
-            rows = {"train": slice(0, cut), "test": slice(cut, n), "all": slice(0, n)}[split]
             for name, shape in _SHAPES.items():
                 if name not in g:
                     raise FormatError(f"{path}: group {group} has no dataset {name!r}")
@@ -89,6 +85,22 @@ def read_astroclip_h5(
                     raise FormatError(
                         f"{path}: {group}/{name} has shape {g[name].shape}, expected (N, {shape})"
                     )
+    return path
+
+
+def read_astroclip_h5(
+    path: str | os.PathLike[str], split: Literal["train", "test", "all"] = "all"
+) -> dict[str, np.ndarray]:
+    """The pairs of one split: the first 80% of every group is ``train``, the rest ``test``."""
+    path = check_astroclip_h5(path)
+    parts: dict[str, list[np.ndarray]] = {name: [] for name in _SHAPES}
+    with h5py.File(path, "r") as file:
+        for group in GROUPS:
+            g = file[group]
+            n = len(g["targetids"])
+            cut = int(TRAIN_FRACTION * n)
+            rows = {"train": slice(0, cut), "test": slice(cut, n), "all": slice(0, n)}[split]
+            for name in _SHAPES:
                 parts[name].append(g[name][rows])
     return {name: np.concatenate(values) for name, values in parts.items()}
 
