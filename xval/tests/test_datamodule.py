@@ -69,6 +69,8 @@ def test_records_dir_trains_on_the_reference_files(in_tmp):
     assert datamodule.scaler.factors["result"] == pytest.approx(2.0 / (22 * 23))
     write_jsonl(records(21), in_tmp / "records" / "train.jsonl")  # new contents, new shards
     assert prepared("xval", records_dir=str(in_tmp / "records")).folder != datamodule.folder
+    with pytest.raises(FileNotFoundError, match="records_dir nowhere has no train.jsonl"):
+        XvalDataModule(records_dir="nowhere")
 
 
 @pytest.mark.parametrize(
