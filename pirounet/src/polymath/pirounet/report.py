@@ -30,8 +30,9 @@ def report(ctx: RunContext, module, datamodule: MotionDataModule) -> None:
             found, gifs = _sequence_vae(module, datamodule)
         else:
             return
-    ctx.log_metrics(found)
-    print("pirounet: " + ", ".join(f"{k} {v:.4g}" for k, v in found.items()), flush=True)
+    if found:
+        ctx.log_metrics(found)
+        print("pirounet: " + ", ".join(f"{k} {v:.4g}" for k, v in found.items()), flush=True)
     if ctx.logger is not None:
         with tempfile.TemporaryDirectory() as folder:
             for name, (poses, ghost) in gifs.items():
