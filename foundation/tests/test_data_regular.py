@@ -136,3 +136,9 @@ def test_a_chunked_set_and_names_with_a_prefix_are_not_stretches(tmp_path):
     assert stretch_of(tar) is None
     mapped, streamed = both_ways(tar)
     assert len(mapped) == 5 and all(same(a, b) for a, b in zip(mapped, streamed))
+
+
+def test_an_empty_shard_is_named_as_truncated(tmp_path):
+    (tmp_path / "empty.tar").write_bytes(b"")
+    with pytest.raises(CorruptShardError, match="empty.tar.*end-of-archive"):
+        list(shard_dataset(str(tmp_path / "empty.tar")))

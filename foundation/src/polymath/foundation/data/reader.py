@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import hashlib
-import io
 import mmap
 import os
 import random
@@ -150,14 +149,16 @@ def _verify_local(url: str, info: ShardInfo, verified: set) -> None:
 
 
 def _mapped(url: str) -> mmap.mmap | BinaryIO:
-    """A local shard mapped in memory, its pages loaded at once (an empty file, or a `file:`
-    URL, is read as a stream). Never truncate a shard in place while it is read: the reader
-    would be killed by SIGBUS; `write_shards` replaces files, never rewrites them."""
+    """A local shard mapped in memory, its pages loaded at once (an empty file, which cannot be
+    mapped, or a `file:` URL is read as a stream). Never truncate a shard in place while it is
+    read: the reader would be killed by SIGBUS; `write_shards` replaces files, never rewrites
+    them."""
     if url.startswith("file:"):
         return wds.gopen(url, "rb")
-    with open(url, "rb") as file:
-        if os.fstat(file.fileno()).st_size == 0:
-            return io.BytesIO()
+    file = open(url, "rb")  # noqa: SIM115 (a stream is closed by the caller)
+    if os.fstat(file.fileno()).st_size == 0:
+        return file
+    with file:
         flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
         return mmap.mmap(file.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
 
