@@ -7,6 +7,7 @@ import webdataset as wds
 from data_helpers import labels_of, vector_samples
 
 from polymath.foundation.data import Manifest, shard_dataset, write_shards
+from polymath.foundation.data.collate import batch_array, collate_field
 
 
 def rich_samples(count):
@@ -80,3 +81,26 @@ def test_a_chunked_set_counts_samples_in_its_manifest(tmp_path):
     assert len(shard_dataset(tmp_path)) == 9 and sorted(labels_of(shard_dataset(tmp_path))) == list(
         range(9)
     )
+
+
+def test_batches_made_in_a_worker_are_in_shared_memory(monkeypatch):
+    tensor, array = batch_array((4, 3), np.dtype(np.float32))
+    assert not tensor.is_shared()
+    monkeypatch.setattr(torch.utils.data, "get_worker_info", lambda: object())
+    tensor, array = batch_array((4, 3), np.dtype(np.float32))
+    array[:] = 2  # the numpy view fills the tensor
+    assert tensor.is_shared() and tensor.shape == (4, 3) and tensor.sum().item() == 24
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype"), [([1, -2, 3], torch.int64), ([0.5, 1.5], torch.get_default_dtype())]
+)
+def test_numbers_collate_through_numpy_to_torch_types(values, dtype):
+    batch = collate_field(values)
+    assert batch.dtype == dtype and batch.tolist() == values
+
+
+@pytest.mark.parametrize("values", [[1, None], [1.0, "2"], [1, "2"]])
+def test_numbers_mixed_with_other_values_are_refused_as_torch_refuses_them(values):
+    with pytest.raises((TypeError, ValueError, RuntimeError)):
+        collate_field(values)
