@@ -7,7 +7,8 @@ import pytest
 import torch
 from torch import distributions as D
 
-from polymath.pirounet.beyond_module import MDNModule, SeqVAEModule, rotate_about_z
+from polymath.pirounet.augment import rotate_about_z
+from polymath.pirounet.beyond_module import MDNModule, SeqVAEModule
 from polymath.pirounet.data.motion import MotionDataModule
 from polymath.pirounet.mdn import MixtureDensityRNN
 from polymath.pirounet.pose_autoencoder import PoseAutoencoder

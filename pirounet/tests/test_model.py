@@ -110,3 +110,21 @@ def test_a_window_length_that_differs_from_the_data_is_refused():
                         enable_progress_bar=False, enable_model_summary=False)  # fmt: skip
     with pytest.raises(ValueError, match="model.seq_len 8 differs from data.seq_len 10"):
         trainer.fit(PirouNetModule(**TINY), datamodule=data)
+
+
+def test_rotate_turns_both_training_batches_about_z(monkeypatch):
+    turned = []
+
+    def record(x):
+        turned.append(x.shape)
+        return x
+
+    monkeypatch.setattr("polymath.pirounet.module.rotate_about_z", record)
+    module = PirouNetModule(**TINY, rotate=True)
+    module.alpha = 0.1
+    batch = {
+        "labelled": (torch.rand(3, 8, 159), torch.tensor([0, 1, 2])),
+        "unlabelled": torch.rand(5, 8, 159),
+    }
+    assert torch.isfinite(module.training_step(batch, 0))
+    assert turned == [(3, 8, 159), (5, 8, 159)]

@@ -9,18 +9,11 @@ import torch
 from torch.nn import functional as F
 
 from polymath.foundation import load_model
-from polymath.foundation.symmetry import apply_rotation, random_z_rotation_translation
+from polymath.pirounet.augment import rotate_about_z
 from polymath.pirounet.losses import average_joint_distance, kl_divergence
 from polymath.pirounet.mdn import MixtureDensityRNN
 from polymath.pirounet.pose_autoencoder import PoseAutoencoder
 from polymath.pirounet.sequence_vae import SequenceVAE
-
-
-def rotate_about_z(x: torch.Tensor) -> torch.Tensor:
-    """Every window (batch, frames, 3 x markers) turned about the vertical axis by its own
-    uniformly random angle (the symmetry toolkit's SO(2) sampler)."""
-    rotation, _ = random_z_rotation_translation(len(x), 0.0, dtype=x.dtype)
-    return apply_rotation(rotation.to(x.device), x.reshape(len(x), -1, 3)).reshape(x.shape)
 
 
 class _Adam(L.LightningModule):

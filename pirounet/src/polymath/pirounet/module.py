@@ -10,6 +10,7 @@ from torch.nn import functional as F
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
 from polymath.foundation import load_model
+from polymath.pirounet.augment import rotate_about_z
 from polymath.pirounet.losses import (
     alpha_from_batches,
     average_joint_distance,
@@ -48,6 +49,8 @@ class PirouNetModule(_Evaluated):
 
     ``alpha`` defaults to ``alpha_scale`` x (unlabelled batches / labelled batches), as PirouNet.
     ``kl_convention="reference"`` is PirouNet's KL (no 1/2, so twice the KL); "standard" the true one.
+    ``rotate`` turns every training window about the vertical axis by a random angle (the
+    reference has such an augmentation, unused).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class PirouNetModule(_Evaluated):
         kl_weight: float = 1.0,
         alpha_scale: float = 0.1,
         alpha: float | None = None,
+        rotate: bool = False,
         lr: float = 3.0e-4,
         init_from: str | None = None,
     ) -> None:
@@ -92,6 +96,8 @@ class PirouNetModule(_Evaluated):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         (x, y), x_unlabelled = batch["labelled"], batch["unlabelled"]
+        if self.hparams.rotate:
+            x, x_unlabelled = rotate_about_z(x), rotate_about_z(x_unlabelled)
         h = self.hparams
         bound, reconstruction = labelled_loss(self.model, x, y, h.kl_convention, h.kl_weight)
         unlabelled = unlabelled_loss(self.model, x_unlabelled, h.kl_convention, h.kl_weight)
