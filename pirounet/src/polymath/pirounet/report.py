@@ -61,7 +61,7 @@ def _mdn(module: MDNModule, data: MotionDataModule, prompts: int = 8, steps: int
         frames = module.model.generate(prompt, steps, reading, generator)
         found[f"generation/speed_ratio_{reading}"] = _speed(frames) / _speed(real)
         gifs[f"mdn_{reading}"] = (beyond_imitation_to_z_up(frames[0].numpy()), None)
-    return found, {"mdn_joint": gifs["mdn_joint"], "mdn_per_dimension": gifs["mdn_per_dimension"]}
+    return found, gifs
 
 
 def _pose_autoencoder(ctx: RunContext, module: PoseAEModule, data: MotionDataModule):
@@ -77,11 +77,14 @@ def _pose_autoencoder(ctx: RunContext, module: PoseAEModule, data: MotionDataMod
         figure.colorbar(points, label="test frame")
         axes.set(xlabel="latent 1", ylabel="latent 2", title="pose autoencoder: test poses")
         ctx.log_figure(figure, "latent_plane.png")
-    centre, radius = codes.mean(0), codes.std(0)
+    centre = torch.as_tensor(codes.mean(0), dtype=torch.float32)
+    radius = torch.as_tensor(codes.std(0), dtype=torch.float32)
     angle = torch.linspace(0, 2 * np.pi, 35)
-    path = torch.as_tensor(centre, dtype=torch.float32) + torch.as_tensor(
-        radius, dtype=torch.float32
-    ) * torch.stack([angle.cos(), angle.sin(), *[torch.zeros(35)] * (codes.shape[1] - 2)], -1)
+    circle = torch.zeros(
+        35, codes.shape[1]
+    )  # in the first two latent axes, the others at the centre
+    circle[:, 0], circle[:, 1] = angle.cos(), angle.sin()
+    path = centre + radius * circle
     drawn = module.model.along_path(path).numpy()
     return {}, {"pose_ae_latent_circle": (beyond_imitation_to_z_up(drawn), None)}
 
