@@ -131,3 +131,35 @@ def test_the_command_line_names_a_missing_or_malformed_file(tmp_path):
     np.save(tmp_path / "gen.npy", np.zeros((4, 40, 100)))
     blind = label("--data", str(tmp_path / "gen.npy"), "--blind")
     assert blind.returncode == 2 and "expected (n, frames, 159)" in blind.stderr
+
+
+def test_the_command_serves_the_app_on_loopback(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    dance = simulate_dancer(sessions=1, seconds=3.0, seed=0)
+    np.save(tmp_path / "s.npy", dance.poses.transpose(1, 0, 2))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        ["polymath-pirounet", "label", "--data", str(tmp_path / "s.npy"), "--trim", "0",
+         "--labels", str(tmp_path / "l.csv"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline, page = time.monotonic() + 120, ""
+        while not page and time.monotonic() < deadline and server.poll() is None:
+            try:
+                page = (
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read().decode()
+                )
+            except OSError:
+                time.sleep(0.5)
+        assert "PirouNet labelling" in page, (
+            server.stdout.read() if server.poll() is not None else ""
+        )
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
