@@ -106,19 +106,24 @@ def transfer(
             )
             curves.setdefault(f"{size} trajectories", {"persistence": persistence.mean(-1).numpy()})
             curves[f"{size} trajectories"][start] = curve.mean(-1).numpy()
-            row = {
+            row = {  # one step: every test window; rollouts: from each test trajectory's start
                 "start": start,
                 "trajectories": size,
                 "one-step NRMSE": metrics[f"test/nrmse/{target}"],
+                "persistence one-step": metrics[f"test/persistence/{target}"],
                 f"{rollout_steps}-step NRMSE": float(curve[-1].mean()),
-                "persistence one-step": float(persistence[0].mean()),
+                f"persistence {rollout_steps}-step": float(persistence[-1].mean()),
             }
             rows.append(row)
             results[f"{start}/{size}/one_step"] = row["one-step NRMSE"]
             results[f"{start}/{size}/rollout"] = row[f"{rollout_steps}-step NRMSE"]
     ctx.log_table(rows, "transfer")
     metrics = ["one-step NRMSE", f"{rollout_steps}-step NRMSE"]
-    _log_figure(ctx, transfer_curves(rows, metrics, f"transfer to {target}"), "transfer")
+    persistence = {  # the same test trajectories at every size
+        metric: float(rows[0][f"persistence {metric.removesuffix(' NRMSE')}"]) for metric in metrics
+    }
+    figure = transfer_curves(rows, metrics, f"transfer to {target}", persistence)
+    _log_figure(ctx, figure, "transfer")
     _log_figure(ctx, rollout_curves(curves, f"rollout on {target}"), "transfer_rollout")
     ctx.log_metrics(results)
     return results

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.animation import FuncAnimation, PillowWriter
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullLocator
 
 
 def prediction_figure(
@@ -83,11 +84,17 @@ def rollout_curves(curves: Mapping[str, Mapping[str, np.ndarray]], title: str) -
 
 
 def transfer_curves(
-    rows: Sequence[Mapping[str, float | str]], metrics: Sequence[str], title: str
+    rows: Sequence[Mapping[str, float | str]],
+    metrics: Sequence[str],
+    title: str,
+    persistence: Mapping[str, float] | None = None,
 ) -> Figure:
-    """NRMSE against the number of finetuning trajectories, finetuned against scratch."""
+    """NRMSE against the number of finetuning trajectories, finetuned against scratch; a dashed
+    line at ``persistence[metric]`` where given."""
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
+        if persistence and metric in persistence:
+            ax.axhline(persistence[metric], color="gray", linestyle="--", label="persistence")
         for start in sorted({str(row["start"]) for row in rows}):
             chosen = sorted(
                 (row for row in rows if row["start"] == start), key=lambda row: row["trajectories"]
@@ -98,7 +105,10 @@ def transfer_curves(
                 marker="o",
                 label=start,
             )
+        sizes = sorted({int(row["trajectories"]) for row in rows})
         ax.set_xscale("log")
+        ax.set_xticks(sizes, [str(size) for size in sizes])
+        ax.xaxis.set_minor_locator(NullLocator())
         ax.set_yscale("log")
         ax.set_xlabel("finetuning trajectories")
         ax.set_ylabel(metric)
