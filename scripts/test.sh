@@ -21,11 +21,17 @@ summaries=()
 # The number before WORD in a pytest summary line, or 0.
 count() { grep -oE "[0-9]+ $1" <<<"$2" | head -n 1 | grep -oE '^[0-9]+' || echo 0; }
 
+# run_suite NAME FOLDER [SCRIPT]: pytest in FOLDER, or SCRIPT (a package's tests/scripts/*_extra.sh,
+# which runs tests that need an optional extra in a throw-away environment and prints pytest's summary).
 run_suite() {
-  local name=$1 folder=$2 log="$logs/$1.log" rc summary p f s
-  echo "== $name: pytest"
-  (cd "$folder" && timeout -k 30 "${POLYMATH_SUITE_TIMEOUT:-1800}" \
-    python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$log"
+  local name=$1 folder=$2 script=${3:-} log="$logs/${1//\//_}.log" rc summary p f s
+  echo "== $name: ${script:-pytest}"
+  if [ -n "$script" ]; then
+    timeout -k 30 "${POLYMATH_SUITE_TIMEOUT:-1800}" bash "$script" 2>&1 | tee "$log"
+  else
+    (cd "$folder" && timeout -k 30 "${POLYMATH_SUITE_TIMEOUT:-1800}" \
+      python -m pytest -q -p no:cacheprovider) 2>&1 | tee "$log"
+  fi
   rc=${PIPESTATUS[0]}
   summary=$(grep -E '[0-9]+ (passed|failed|skipped|errors?|deselected)|no tests ran' "$log" |
     grep -E ' in [0-9.]+s' | tail -n 1 | tr -d '=' | sed -E 's/^ +| +$//g')
@@ -57,6 +63,9 @@ fi
 
 for suite in "${suites[@]}"; do
   run_suite "$suite" "$suite"
+  for extra in "$suite"/tests/scripts/*_extra.sh; do
+    [ -f "$extra" ] && run_suite "$suite/$(basename "$extra" .sh)" "$suite" "$extra"
+  done
 done
 
 echo "== summary"
