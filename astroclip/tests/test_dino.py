@@ -100,3 +100,20 @@ def test_a_dino_step_trains_the_student_and_the_ema_moves_the_teacher():
     module.on_train_batch_end(None, None, 0)
     moved = module.model.patch_embed.weight - before
     assert torch.allclose(moved, torch.full_like(moved, 1 - 0.992), atol=1e-6)
+
+
+def test_the_prototypes_are_frozen_for_the_first_steps():
+    module = AstroDINOModule(width=16, depth=1, prototypes=8, head_hidden=8, head_bottleneck=4)
+
+    class Trainer:
+        global_step = 0
+
+    module._trainer = Trainer()
+    module.hparams.freeze_prototypes_steps = 1
+    module.head.prototypes.grad = torch.ones_like(module.head.prototypes)
+    module.on_before_optimizer_step(None)
+    assert module.head.prototypes.grad is None
+    Trainer.global_step = 1
+    module.head.prototypes.grad = torch.ones_like(module.head.prototypes)
+    module.on_before_optimizer_step(None)
+    assert module.head.prototypes.grad is not None

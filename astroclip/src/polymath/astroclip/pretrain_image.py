@@ -55,6 +55,7 @@ class AstroDINOModule(L.LightningModule):
         teacher_temperature_end: float = 0.07,
         teacher_temperature_warmup: int = 30,
         momentum_start: float = 0.992,
+        freeze_prototypes_steps: int = 0,
         lr: float = 2.0e-4,
         weight_decay: float = 0.04,
         warmup_steps: int = 0,
@@ -140,6 +141,12 @@ class AstroDINOModule(L.LightningModule):
         self.log("train/teacher_temperature", temperature)
         self.log("train/teacher_momentum", teacher_momentum(step, total, h.momentum_start))
         return loss
+
+    def on_before_optimizer_step(self, optimizer) -> None:
+        """The prototypes stay fixed for the first steps (DINO's ``freeze_last_layer``), which
+        keeps the early student from collapsing onto one prototype direction."""
+        if self.global_step < self.hparams.freeze_prototypes_steps:
+            self.head.prototypes.grad = None
 
     def on_train_batch_end(self, outputs, batch, batch_idx: int) -> None:
         momentum = teacher_momentum(
