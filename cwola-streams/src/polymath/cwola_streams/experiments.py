@@ -223,7 +223,7 @@ def scan(
     truth = None
     if patch.is_stream is not None and patch.is_stream.any():
         truth = float(np.median(patch[datamodule.window.variable][patch.is_stream]))
-    ctx.log_table(rows, "scan.json")
+    ctx.log_table(rows, "scan")
     ctx.log_figure(plots.scan(centers, z, truth), "scan.png")
     best = int(np.argmax(z))
     metrics = {"scan/max_z": float(z[best]), "scan/best_center": float(centers[best])}
