@@ -55,6 +55,17 @@ def test_every_encoding_reads_the_same_shards(in_tmp):
     assert manifest.stat().st_mtime_ns == stamp
 
 
+def test_shards_of_another_layout_are_not_reused(in_tmp, monkeypatch):
+    from polymath.xval.data import datamodule
+
+    first = prepared("xval")
+    monkeypatch.setattr(datamodule, "SHARDS_PER_SPLIT", 4)
+    second = prepared("xval")
+    assert second.folder != first.folder
+    assert len(list((first.folder / "train").rglob("*.tar"))) == 32
+    assert len(list((second.folder / "train").rglob("*.tar"))) == 4
+
+
 def test_records_dir_trains_on_the_reference_files(in_tmp):
     from polymath.foundation.data import shard_dataset
     from polymath.xval.data.formats import write_jsonl

@@ -84,7 +84,9 @@ class XvalDataModule(ShardDataModule):
             digest = _digest([generator, sizes, seed])
         else:
             sizes, digest = _record_files(Path(records_dir))
-        folder = Path(data_dir) / f"{task}-{digest}"
+        # The layout decides the order in which training reads the records, and a short fit's
+        # error depends on that order (README): shards of another layout are never reused.
+        folder = Path(data_dir) / f"{task}-{digest}-{SHARDS_PER_SPLIT}-shards"
         paths = {split: str(folder / split) if sizes[split] else None for split in SPLITS}
         super().__init__(
             train=paths["train"],
