@@ -105,3 +105,24 @@ def test_a_single_point_needs_a_sweep_id_and_a_valid_index(mlflow_uri, monkeypat
     monkeypatch.setenv("POLYMATH_SWEEP_ID", "x")
     with pytest.raises(ConfigError, match="experiment.point must be from 0 to 3, not 9"):
         run_recipe("example", "sweep", ["experiment.point=9"], tracking_uri=mlflow_uri)
+
+
+def test_a_sweep_over_one_numeric_setting_is_drawn_as_curves_and_others_as_bars():
+    from polymath.foundation.sweep import summary_figure
+
+    grid = {"model.architecture": ["a", "b"], "data.train_size": [100, 300, 1000],
+            "trainer.seed": [0, 1]}  # fmt: skip
+    spec = SweepSpec.from_mapping(
+        {"grid": grid, "over": "trainer.seed", "metric": "test/auc", "mode": "max"}
+    )
+    rows = [{**point, "test/auc": 0.5 + point["data.train_size"] / 1e4} for point in spec.points()]
+    axis = summary_figure(spec, summarise(spec, rows)).axes[0]
+    assert axis.get_xscale() == "log" and axis.get_xlabel() == "data.train_size"
+    assert sorted(text.get_text() for text in axis.get_legend().get_texts()) == [
+        "architecture=a",
+        "architecture=b",
+    ]
+    plain = SweepSpec.from_mapping(GRID)
+    plain_rows = [{**point, "test/loss": 1.0} for point in plain.points()]
+    bars = summary_figure(plain, summarise(plain, plain_rows)).axes[0]
+    assert len(bars.patches) == 2 and bars.get_xscale() == "linear"

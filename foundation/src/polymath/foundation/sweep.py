@@ -117,14 +117,55 @@ def best_row(spec: SweepSpec, rows: Sequence[Mapping[str, Any]]) -> Mapping[str,
     return pick(scored, key=lambda row: float(row[spec.metric]))
 
 
+def _numeric_axis(keys: Sequence[str], summary: Sequence[Mapping[str, Any]]) -> str | None:
+    """The one key whose values are all numbers with at least three distinct values, if exactly one is."""
+    numeric = [
+        key
+        for key in keys
+        if all(
+            isinstance(row[key], int | float) and not isinstance(row[key], bool) for row in summary
+        )
+        and len({row[key] for row in summary}) >= 3
+    ]
+    return numeric[0] if len(numeric) == 1 and len(keys) <= 2 else None
+
+
 def summary_figure(spec: SweepSpec, summary: Sequence[Mapping[str, Any]]) -> Any:
-    """Mean ± std of the metric per group (bars), the best point of each group marked."""
+    """Mean ± std of the metric per group, the best point of each group marked.
+
+    A sweep over one numeric setting (a training-set size, a learning rate), optionally crossed with
+    one other setting, is drawn as curves against it (logarithmic when it spans a factor of 10 or
+    more): a learning curve reads better than bars. Any other sweep is drawn as bars.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     keys = [key for key in spec.axes if key != spec.over]
+    over = f" over {spec.over}" if spec.over else ""
+    numeric = _numeric_axis(keys, summary)
+    if numeric is not None:
+        fig, axis = plt.subplots(figsize=(6, 4))
+        other = next((key for key in keys if key != numeric), None)
+        groups: dict[Any, list[Mapping[str, Any]]] = {}
+        for row in summary:
+            groups.setdefault(row[other] if other else None, []).append(row)
+        for label, rows in groups.items():
+            rows = sorted(rows, key=lambda row: row[numeric])
+            axis.errorbar([row[numeric] for row in rows], [row["mean"] for row in rows],
+                          yerr=[row["std"] for row in rows], marker="o", capsize=3,
+                          label=f"{other.split('.')[-1]}={label}" if other else "mean ± std")  # fmt: skip
+        values = [row[numeric] for row in summary]
+        if min(values) > 0 and max(values) >= 10 * min(values):
+            axis.set_xscale("log")
+        axis.set(
+            xlabel=numeric, ylabel=spec.metric, title=f"sweep: {spec.metric} (mean ± std{over})"
+        )
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+        fig.tight_layout()
+        return fig
     labels = [", ".join(f"{k.split('.')[-1]}={row[k]}" for k in keys) or "all" for row in summary]
     fig, axis = plt.subplots(figsize=(max(5.0, 0.6 * len(summary) + 2), 4))
     positions = range(len(summary))
@@ -134,7 +175,6 @@ def summary_figure(spec: SweepSpec, summary: Sequence[Mapping[str, Any]]) -> Any
                  label="best", zorder=3)  # fmt: skip
     axis.set_xticks(list(positions))
     axis.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
-    over = f" over {spec.over}" if spec.over else ""
     axis.set(ylabel=spec.metric, title=f"sweep: {spec.metric}{over}")
     axis.legend(fontsize=8)
     fig.tight_layout()
