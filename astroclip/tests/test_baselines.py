@@ -37,3 +37,9 @@ def test_a_supervised_step_maps_fluxes_to_rgb_and_learns():
     batch = {"inputs": torch.rand(4, 152, 152, 3) * 0.1, "targets": torch.randn(4, 2)}
     module.training_step(batch, 0).backward()
     assert module.model.stem[0].weight.grad.abs().sum() > 0
+
+
+def test_predictions_are_made_from_the_batch_inputs():
+    module = SupervisedModule(kind="photometry", outputs=2).eval()
+    batch = {"inputs": torch.randn(4, 3), "targets": torch.randn(4, 2)}
+    assert torch.equal(module.predict_step(batch, 0), module.model(batch["inputs"]))

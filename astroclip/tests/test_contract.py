@@ -107,3 +107,16 @@ def test_the_stages_chain_pretrain_then_align_then_evaluate(tmp_path, monkeypatc
         tracking_uri=uri,
     )
     assert evaluated.metrics["test/loss"] == pytest.approx(aligned.metrics["test/loss"], rel=1e-4)
+
+
+@pytest.mark.slow
+def test_the_baselines_recipe_trains_all_three_in_one_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run_recipe(
+        "astroclip",
+        "baselines",
+        [*TINY_OVERRIDES, f"data.cache_dir={tmp_path}/cache", "trainer.val_check_interval=2"],
+        tracking_uri=f"sqlite:///{tmp_path}/mlflow.db",
+    )
+    for kind in ("image", "spectrum", "photometry"):
+        assert f"supervised/{kind}/redshift" in result.metrics

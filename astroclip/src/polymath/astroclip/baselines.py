@@ -160,7 +160,7 @@ class SupervisedModule(L.LightningModule):
         warmup_steps: int = 0,
     ) -> None:
         super().__init__()
-        self.save_hyperparameters()
+        self.save_hyperparameters(logger=False)  # one run fits several kinds; its config is logged
         self.model = {
             "image": lambda: ResNet(outputs, **RESNET_PRESETS[preset]),
             "spectrum": lambda: SpectrumConvAttention(outputs),
@@ -185,6 +185,9 @@ class SupervisedModule(L.LightningModule):
         loss = F.mse_loss(predicted, batch["targets"])
         self.log(f"{self.hparams.kind}/train_loss", loss, prog_bar=True)
         return loss
+
+    def predict_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        return self(batch["inputs"])
 
     def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> None:
         loss = F.mse_loss(self(batch["inputs"]), batch["targets"])

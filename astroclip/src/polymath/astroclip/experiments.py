@@ -124,10 +124,12 @@ def supervised_baselines(
     names = list(targets["train"])
     y = {s: np.column_stack([targets[s][n] for n in names]).astype(np.float32) for s in targets}
     mean, std = y["train"].mean(0), y["train"].std(0) + 1e-12
+    magnitudes = {s: aperture_magnitudes(datamodule.pairs[s]["images"]) for s in targets}
+    centre, scale = magnitudes["train"].mean(0), magnitudes["train"].std(0) + 1e-6
     inputs = {
         "image": lambda s: datamodule.pairs[s]["images"],
         "spectrum": lambda s: datamodule.pairs[s]["spectra"],
-        "photometry": lambda s: aperture_magnitudes(datamodule.pairs[s]["images"]),
+        "photometry": lambda s: (magnitudes[s] - centre) / scale,  # standardised on train
     }
     rows, metrics = [], {}
     for kind in kinds or list(inputs):
