@@ -66,6 +66,20 @@ def test_shards_of_another_layout_are_not_reused(in_tmp, monkeypatch):
     assert len(list((second.folder / "train").rglob("*.tar"))) == 4
 
 
+def training_order(datamodule: XvalDataModule) -> list[int]:
+    return [r["result"] for batch in datamodule.train_dataloader() for r in batch["record"]]
+
+
+def test_order_seed_reorders_the_same_records(in_tmp):
+    default = prepared("xval", seed=3)
+    assert training_order(default) == training_order(prepared("xval", seed=3, order_seed=3))
+    reordered = prepared("xval", seed=3, order_seed=4)
+    assert reordered.folder == default.folder  # the same shards, not new records
+    first, second = training_order(default), training_order(reordered)
+    assert sorted(first) == sorted(second) and len(first) == 64
+    assert first != second
+
+
 def test_records_dir_trains_on_the_reference_files(in_tmp):
     from polymath.foundation.data import shard_dataset
     from polymath.xval.data.formats import write_jsonl

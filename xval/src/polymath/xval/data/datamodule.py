@@ -45,6 +45,10 @@ class XvalDataModule(ShardDataModule):
     of the reference's files, ``train.jsonl`` and optionally ``val.jsonl``, ``test.jsonl`` and
     ``ood.jsonl`` (one JSON record per line); the sizes, bands and generator settings are then
     those of the files.
+
+    ``seed`` decides the simulated records and the training masks; ``order_seed`` (default: ``seed``)
+    decides only the order in which training reads them (the shuffle of shards and samples), so
+    that the same records can be trained on in other orders: a short fit's error depends on it.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class XvalDataModule(ShardDataModule):
         mask_prob: float = 0.3,
         target_mask_prob: float | None = None,
         seed: int = 0,
+        order_seed: int | None = None,
         data_dir: str = "polymath_data/xval",
         num_workers: int = 0,
         n_planets: tuple[int, int] = (2, 5),
@@ -94,9 +99,11 @@ class XvalDataModule(ShardDataModule):
             test=paths["test"],
             batch_size=batch_size,
             num_workers=num_workers,
-            seed=seed,
         )
         self.save_hyperparameters()
+        # foundation's loaders shuffle with hparams.seed: there it is the order's seed
+        self.data_seed = seed
+        self.hparams["seed"] = seed if order_seed is None else order_seed
         self.task, self.encoding, self.folder = task, encoding, folder
         self.generator, self.sizes, self.paths = generator, sizes, paths
         self.tokenizer = NumberTokenizer.build(encoding, TASKS[task][1])
@@ -112,7 +119,7 @@ class XvalDataModule(ShardDataModule):
             written = path is not None and not (Path(path) / "manifest.json").exists()
             if written:
                 scaler = None if split == "train" else KeyScaler.load(self.folder / SCALER_FILE)
-                seed = self.hparams.seed * 10 + offset
+                seed = self.data_seed * 10 + offset
                 records = self._checked(self._records(split, seed), scaler)
                 samples = ({"__key__": f"{i:08d}", "record": r} for i, r in enumerate(records))
                 per_shard = -(-self.sizes[split] // SHARDS_PER_SPLIT)
