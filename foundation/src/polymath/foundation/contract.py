@@ -145,8 +145,8 @@ class PaperPackage:
     datamodule: str | type
     recipes: str | Mapping[str, Recipe]
     report: str | Callable[..., None] | None = None
-    check: str | Callable[..., None] | None = None
     extras: Mapping[str, Any] = field(default_factory=dict)
+    check: str | Callable[..., None] | None = None
 
     @cached_property
     def version(self) -> str:

@@ -132,15 +132,15 @@ def _check_header(header: bytes) -> None:
 
 
 def tar_members(
-    source: Any, check_headers: bool = True, start: int = 0
+    stream: Any, check_headers: bool = True, start: int = 0
 ) -> Iterator[tuple[str, bytes | memoryview]]:
-    """Yield (name, data) for each regular file of `source`: a binary stream, or a whole tar in
+    """Yield (name, data) for each regular file of `stream`: a binary stream, or a whole tar in
     memory (an mmap or bytes), read from offset `start`, whose members are memoryviews into it.
 
     `check_headers=False` skips the header checksums, for shards whose sha256 was just verified.
     """
-    mapped = isinstance(source, (mmap.mmap, bytes))
-    chunks = _Mapped(source, start) if mapped else _Chunks(source)
+    mapped = isinstance(stream, (mmap.mmap, bytes))
+    chunks = _Mapped(stream, start) if mapped else _Chunks(stream)
     long_name: bytes | None = None
     header = chunks.take(BLOCK)
     _check_uncompressed(header)
