@@ -21,7 +21,7 @@ from polymath.astroclip.data.preprocess import preprocess_images
 from polymath.astroclip.evaluation import retrieval_metrics
 from polymath.astroclip.losses import clip_loss
 from polymath.astroclip.model import AstroCLIP
-from polymath.astroclip.schedules import warmup_cosine
+from polymath.foundation.schedules import warmup_cosine
 
 
 def mean_cosine(embeddings: torch.Tensor) -> float:

@@ -7,13 +7,14 @@ import numpy as np
 import pytest
 import torch
 
+from polymath.foundation.schedules import warmup_cosine_factor as warmup_cosine
 from polymath.mpp.data.datamodule import MPPDataModule
 from polymath.mpp.data.sampler import MixedBatchStream
 from polymath.mpp.data.windows import WindowDataset
 from polymath.mpp.fields import get_dataset
 from polymath.mpp.losses import normalized_mse
 from polymath.mpp.model import AViT
-from polymath.mpp.module import MPPModule, warmup_cosine
+from polymath.mpp.module import MPPModule
 from polymath.mpp.rollout import rollout, rollout_nrmse
 
 TINY = {"size": None, "embed_dim": 32, "num_heads": 2, "depth": 1, "drop_path": 0.0}

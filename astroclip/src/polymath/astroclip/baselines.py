@@ -14,8 +14,8 @@ from torch.nn import functional as F
 
 from polymath.astroclip.data.preprocess import preprocess_images
 from polymath.astroclip.model import SPECTRUM_LENGTH
-from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import SavableModel
+from polymath.foundation.schedules import warmup_cosine
 
 RESNET_PRESETS = {
     "paper": dict(channels=64, blocks=(2, 2, 2, 2)),  # ResNet18

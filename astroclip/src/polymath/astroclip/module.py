@@ -10,8 +10,8 @@ import torch
 from polymath.astroclip.checkpoints import load_astroclip, load_state_strictly
 from polymath.astroclip.losses import clip_loss
 from polymath.astroclip.model import AstroCLIP
-from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import load_model
+from polymath.foundation.schedules import warmup_cosine
 
 
 class AstroCLIPModule(L.LightningModule):

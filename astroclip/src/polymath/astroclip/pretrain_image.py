@@ -30,8 +30,8 @@ from polymath.astroclip.dino import (
     teacher_temperature,
 )
 from polymath.astroclip.model import VIT_PRESETS, VisionTransformer
-from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import load_model
+from polymath.foundation.schedules import warmup_cosine
 
 
 class AstroDINOModule(L.LightningModule):

@@ -8,8 +8,8 @@ import lightning as L
 import torch
 
 from polymath.astroclip.model import SPECFORMER_PRESETS, SpecFormer, tokenize_spectra
-from polymath.astroclip.schedules import warmup_cosine
 from polymath.foundation import load_model
+from polymath.foundation.schedules import warmup_cosine
 
 
 def mask_chunks(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +14,7 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassExactMatch
 from polymath.counting_transformers.data import IGNORE
 from polymath.counting_transformers.model import CountingTransformer, Decoder, Position
 from polymath.foundation import load_model
+from polymath.foundation.schedules import warmup_cosine
 
 if TYPE_CHECKING:
     from polymath.counting_transformers.datamodule import CountingDataModule
@@ -156,15 +156,7 @@ class CountingModule(LightningModule):
             self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay
         )
         total = max(int(self.trainer.estimated_stepping_batches), 1)
-        warmup = min(self.hparams.warmup_steps, total)
-
-        def schedule(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = min((step - warmup) / max(total - warmup, 1), 1.0)
-            return 0.5 * (1.0 + math.cos(math.pi * progress))
-
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
+        scheduler = warmup_cosine(optimizer, min(self.hparams.warmup_steps, total), total)
         return {
             "optimizer": optimizer,
             "lr_scheduler": {"scheduler": scheduler, "interval": "step"},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 import lightning as L
@@ -11,20 +10,13 @@ from torch import Tensor
 
 from polymath.foundation import load_model
 from polymath.foundation.metrics import NormalizedRMSE
+from polymath.foundation.schedules import warmup_cosine
 from polymath.mpp.checkpoint import load_reference_checkpoint
 from polymath.mpp.fields import REFERENCE_N_STATES, SYSTEM_FIELDS
 from polymath.mpp.losses import normalized_mse
 from polymath.mpp.model import AViT, Size
 
 Freeze = Literal["none", "frozen", "less_frozen"]
-
-
-def warmup_cosine(step: int, warmup_steps: int, total_steps: int, min_ratio: float) -> float:
-    """Learning-rate multiplier: linear warm-up, then cosine down to ``min_ratio`` at ``total_steps``."""
-    if step < warmup_steps:
-        return (step + 1) / warmup_steps
-    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
-    return min_ratio + (1.0 - min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
 class MPPModule(L.LightningModule):
@@ -158,9 +150,8 @@ class MPPModule(L.LightningModule):
             lr=self.hparams.lr,
         )
         total = max(1, int(self.trainer.estimated_stepping_batches))
-        warmup, floor = self.hparams.warmup_steps, self.hparams.min_lr_ratio
-        schedule = torch.optim.lr_scheduler.LambdaLR(
-            optimizer, lambda step: warmup_cosine(step, warmup, total, floor)
+        schedule = warmup_cosine(
+            optimizer, self.hparams.warmup_steps, total, self.hparams.min_lr_ratio
         )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": schedule, "interval": "step"}}
 
