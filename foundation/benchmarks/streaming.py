@@ -43,21 +43,12 @@ from typing import Any
 import numpy as np
 import torch
 import webdataset as wds
+from loader_cpu import cpu_seconds  # this folder is on sys.path when a script runs
 from torch.utils.data import DataLoader, TensorDataset
 
 from polymath.foundation.data import Manifest, ShardDataModule, write_shards
 
 BUFFER = 1000
-
-
-def cpu_seconds(loader: Any) -> float:
-    """CPU time so far of this process and of the loader's persistent worker processes."""
-    seconds = time.process_time()
-    for worker in getattr(getattr(loader, "_iterator", None), "_workers", []):
-        with open(f"/proc/{worker.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return seconds
 
 
 def rate(loader: Any, samples: int) -> tuple[float, float]:

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
+from loader_cpu import cpu_seconds  # this folder is on sys.path when a script runs
 
 
 def write(folder: Path, chunk_size: int) -> None:
@@ -31,16 +30,6 @@ def write(folder: Path, chunk_size: int) -> None:
         writer.add_item(index, {"x": x[index], "label": int(y[index])})
     writer.done()
     writer.merge()
-
-
-def cpu_seconds(loader: Any) -> float:
-    """CPU time so far of this process and of the loader's persistent worker processes."""
-    seconds = time.process_time()
-    for worker in getattr(getattr(loader, "_iterator", None), "_workers", []):
-        with open(f"/proc/{worker.pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        seconds += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return seconds
 
 
 def read(folder: Path, workers: int, batch_size: int, epochs: int) -> list[list[float]]:
