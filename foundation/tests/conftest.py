@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from mlflow_fixtures import *  # noqa: F403  (mlflow_uri, mlflow_server)
 
+pytest_plugins = ["polymath.foundation.testing"]
+
 EXAMPLE_PACKAGE = Path(__file__).parent / "example_package"
 
 

@@ -62,7 +62,7 @@ def test_smoke_runs_through_the_cli(in_tmp):
         capture_output=True,
         text=True,
         timeout=840,
-        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"},
+        env={"OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin", "POLYMATH_CACHE": str(in_tmp)},
     )
     assert result.returncode == 0, result.stderr[-2000:]
     figures = {p.name for p in Path(in_tmp).glob("mlartifacts/*/*/artifacts/figures/*")}

@@ -28,7 +28,7 @@ def test_smoke_runs_through_the_cli(in_tmp):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "test/loss" in result.stdout
-    assert list(in_tmp.glob("polymath_data/xval/planets-*/scaler.json"))
+    assert list(in_tmp.glob("cache/xval/planets-*/scaler.json"))
 
 
 @pytest.mark.parametrize(

@@ -117,8 +117,8 @@ def test_bad_records_are_refused_before_training_naming_file_and_line(in_tmp, te
     (in_tmp / "records" / "test.jsonl").write_text("\n".join(test_lines) + "\n")
     with pytest.raises(RecordError, match=re.escape(message)):
         prepared("xval", records_dir=str(in_tmp / "records"))
-    assert list(in_tmp.glob("polymath_data/xval/*/train/manifest.json"))
-    assert not list(in_tmp.glob("polymath_data/xval/*/test/manifest.json"))  # nothing half-written
+    assert list(in_tmp.glob("cache/xval/*/train/manifest.json"))
+    assert not list(in_tmp.glob("cache/xval/*/test/manifest.json"))  # nothing half-written
 
 
 def test_a_value_outside_the_scaler_range_is_named(in_tmp):

@@ -24,6 +24,7 @@ from polymath.counting_transformers.data import (
     largest_count,
     sample_dicts,
 )
+from polymath.foundation.cache import cache_dir
 from polymath.foundation.data import shard_dataset, worker_seed, write_shards
 
 SHARDS_PER_SET = 8  # at least ranks x workers for the usual settings, so every reader gets shards
@@ -61,7 +62,8 @@ class CountingDataModule(LightningDataModule):
 
     Validation uses the in-distribution set; test uses it and every point of the grid
     ``ood_lengths x ood_regions``. Evaluation sets are written once as webdataset shards under
-    ``data_dir/<digest of their parameters>`` and read back from there. The training stream's
+    ``data_dir/<digest of their parameters>`` (default: foundation's cache folder,
+    ``$POLYMATH_CACHE/counting-transformers``) and read back from there. The training stream's
     ``seed`` defaults to the run's seed (``trainer.seed``); the evaluation sets use ``eval_seed``.
     """
 
@@ -78,7 +80,7 @@ class CountingDataModule(LightningDataModule):
         eval_seed: int = 12345,
         ood_lengths: Sequence[int] = (),
         ood_regions: Sequence[int] = (),
-        data_dir: str = "counting-data",
+        data_dir: str | None = None,
         num_workers: int = 0,
     ) -> None:
         super().__init__()
@@ -100,7 +102,8 @@ class CountingDataModule(LightningDataModule):
         if seed is None:  # the run's seed (trainer.seed), so a sweep over seeds varies the data too
             seed = int(os.environ.get("PL_GLOBAL_SEED", 0))
         self.batch_size, self.seed, self.num_workers = batch_size, seed, num_workers
-        self.eval_size, self.eval_seed, self.data_dir = eval_size, eval_seed, Path(data_dir)
+        self.eval_size, self.eval_seed = eval_size, eval_seed
+        self.data_dir = Path(data_dir) if data_dir else cache_dir("counting-transformers")
 
     def eval_sets(self, stage: str) -> dict[str, dict[str, Any]]:
         """Name -> task parameters of each evaluation set of ``stage`` ("val" or "test")."""

@@ -13,6 +13,7 @@ from typing import Any
 __version__ = version("polymath-foundation")
 
 _EXPORTS = {
+    "polymath.foundation.cache": ("cache_dir",),
     "polymath.foundation.config": ("ConfigError", "apply_overrides", "flatten"),
     "polymath.foundation.contract": (
         "BrokenPackageError",

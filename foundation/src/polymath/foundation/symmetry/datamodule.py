@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from pathlib import Path
 
 import lightning as L
@@ -13,14 +12,11 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
+from polymath.foundation.cache import cache_dir
 from polymath.foundation.symmetry.jets.format import read_top_tagging, write_top_tagging
 from polymath.foundation.symmetry.jets.toy import toy_jets
 
 SPLITS = ("train", "val", "test")
-
-
-def default_cache() -> Path:
-    return Path(os.environ.get("POLYMATH_CACHE", Path.home() / ".cache" / "polymath")) / "jets"
 
 
 def pythia_files(
@@ -105,7 +101,7 @@ class JetDataModule(L.LightningDataModule):
             return {s: toy_jets(sizes[s], n, seed=self.seed * 3 + k) for k, s in enumerate(SPLITS)}
         if self.source == "pythia":
             folder = pythia_files(
-                self.train_pool, self.val_size, self.test_size, n, self.seed, default_cache()
+                self.train_pool, self.val_size, self.test_size, n, self.seed, cache_dir("jets")
             )
         else:
             folder = Path(self.source).expanduser()

@@ -7,6 +7,7 @@ from pathlib import Path
 import lightning as L
 from torch.utils.data import DataLoader
 
+from polymath.foundation.cache import cache_dir as foundation_cache
 from polymath.mpp.data.generate import generate
 from polymath.mpp.data.sampler import MixedBatchStream, Sampling
 from polymath.mpp.data.windows import Split, WindowDataset
@@ -18,15 +19,16 @@ class MPPDataModule(L.LightningDataModule):
 
     With ``root`` it reads the files found there (the published PDEBench/Well files or our own);
     without it, it simulates ``trajectories`` per dataset at ``resolution``² once and caches them
-    in ``cache_dir``. Training draws one dataset per micro-batch; validation and test have one
-    loader per dataset, so the module can report every dataset and field by name.
+    in ``cache_dir`` (default: foundation's cache folder, ``$POLYMATH_CACHE/mpp``). Training draws
+    one dataset per micro-batch; validation and test have one loader per dataset, so the module
+    can report every dataset and field by name.
     """
 
     def __init__(
         self,
         datasets: list[str] = ["swe", "diffre2d", "cns_m0.1", "cns_m1.0"],  # noqa: B006
         root: str | None = None,
-        cache_dir: str = "mpp_data",
+        cache_dir: str | None = None,
         resolution: int = 32,
         trajectories: int = 64,
         frames: int = 21,
@@ -51,7 +53,7 @@ class MPPDataModule(L.LightningDataModule):
         if self._root is None:
             hp = self.hparams
             self._root = generate(
-                hp.cache_dir,
+                hp.cache_dir or foundation_cache("mpp"),
                 hp.datasets,
                 hp.trajectories,
                 hp.resolution,

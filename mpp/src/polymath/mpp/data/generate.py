@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
+from polymath.foundation.cache import cache_dir as foundation_cache
 from polymath.mpp.data.formats import pdebench_filename, write_pdebench, write_well
 from polymath.mpp.data.simulate import simulate
 from polymath.mpp.data.windows import SPLIT_FRACTIONS
@@ -123,10 +124,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--resolution", type=int, default=64)
     parser.add_argument("--frames", type=int, default=21)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--cache-dir", default="mpp_data")
+    parser.add_argument("--cache-dir", default=None, help="default: $POLYMATH_CACHE/mpp")
     args = parser.parse_args(argv)
     view = generate(
-        args.cache_dir, args.datasets, args.trajectories, args.resolution, args.frames, args.seed
+        args.cache_dir or foundation_cache("mpp"),
+        args.datasets,
+        args.trajectories,
+        args.resolution,
+        args.frames,
+        args.seed,
     )
     print(f"data in {view} (point MPPDataModule's root there)")
 

@@ -2,9 +2,9 @@
 
 ``prepare_data`` simulates the task's records once per configuration (train, val, test and, with
 an ``ood_band``, an out-of-distribution test set), or reads them from the reference's files (one
-JSON record per line, ``records_dir``), into webdataset shards under ``data_dir``, fits the
-scaler on the training records and checks every other record against it; every encoding reads
-the same shards. Batches of records
+JSON record per line, ``records_dir``), into webdataset shards under ``data_dir`` (default:
+foundation's cache folder, ``$POLYMATH_CACHE/xval``), fits the scaler on the training records and
+checks every other record against it; every encoding reads the same shards. Batches of records
 are tokenized in ``on_before_batch_transfer``: masked at random for training, one row per target
 number for evaluation. The test loaders are ``[in-distribution, out-of-distribution]``.
 """
@@ -20,6 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from torch.utils.data import DataLoader
 
+from polymath.foundation.cache import cache_dir
 from polymath.foundation.data import ShardDataModule, write_shards
 from polymath.xval.data.arithmetic import ArithmeticConfig, generate_arithmetic
 from polymath.xval.data.batching import Batcher
@@ -65,7 +66,7 @@ class XvalDataModule(ShardDataModule):
         target_mask_prob: float | None = None,
         seed: int = 0,
         order_seed: int | None = None,
-        data_dir: str = "polymath_data/xval",
+        data_dir: str | None = None,
         num_workers: int = 0,
         n_planets: tuple[int, int] = (2, 5),
         n_steps: tuple[int, int] = (30, 59),
@@ -91,7 +92,9 @@ class XvalDataModule(ShardDataModule):
             sizes, digest = _record_files(Path(records_dir))
         # The layout decides the order in which training reads the records, and a short fit's
         # error depends on that order (README): shards of another layout are never reused.
-        folder = Path(data_dir) / f"{task}-{digest}-{SHARDS_PER_SPLIT}-shards"
+        folder = (
+            Path(data_dir) if data_dir else cache_dir("xval")
+        ) / f"{task}-{digest}-{SHARDS_PER_SPLIT}-shards"
         paths = {split: str(folder / split) if sizes[split] else None for split in SPLITS}
         super().__init__(
             train=paths["train"],
