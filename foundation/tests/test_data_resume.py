@@ -2,6 +2,7 @@
 uninterrupted one: directly through ShardLoader, and through a Lightning checkpoint."""
 
 import contextlib
+import multiprocessing
 from types import SimpleNamespace
 
 import lightning
@@ -25,13 +26,26 @@ def shards(tmp_path_factory):
     return folder
 
 
+OPENED = []
+
+
+@pytest.fixture(autouse=True)
+def close_loaders():
+    """Each test's loaders stop their workers when it ends, as Lightning's fit loop does (left to
+    the garbage collector, persistent workers cost 5 s each: see ShardLoader)."""
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def loader(source, workers, rank=None, **kwargs):
     datamodule = ShardDataModule(
         source, batch_size=8, num_workers=workers, shuffle=150, seed=3, **kwargs
     )
     if rank is not None:  # as the trainer of a 2-process DDP run would place it
         datamodule.trainer = SimpleNamespace(global_rank=rank, world_size=2)
-    return datamodule.train_dataloader()
+    OPENED.append(datamodule.train_dataloader())
+    return OPENED[-1]
 
 
 def labels(batch):
@@ -123,6 +137,20 @@ def test_a_state_for_other_settings_is_named(shards):
     second = loader(shards, 2)
     with pytest.warns(UserWarning, match="num_workers 0 -> 2"):
         second.load_state_dict(first.state_dict())
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_workers_stop_when_an_iteration_is_dropped_or_the_loader_closed(shards, persistent):
+    """Not at the garbage collector's next pass (the datamodule is in a reference cycle)."""
+    shard_loader = loader(shards, 2, persistent_workers=persistent)
+    batches = iter(shard_loader)
+    next(batches)
+    assert len(multiprocessing.active_children()) == 2
+    del batches
+    if persistent:  # the loader keeps them for its next iteration
+        assert len(multiprocessing.active_children()) == 2
+        shard_loader.close()
+    assert multiprocessing.active_children() == []
 
 
 class Killed(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +27,12 @@ class ShardLoader(DataLoader):
     methods) and loads it before the resumed run's first batch; the resumed epoch then yields
     exactly the batches the uninterrupted run would have (see resume.py for how).
     Errors raised in workers arrive as their own type with their one-line message.
+
+    An iteration's workers stop when it ends or is dropped; `close()` stops persistent workers,
+    which the loader keeps, at once. Left to the garbage collector (a LightningDataModule is always
+    in a reference cycle, so anything it holds is freed by it), each worker would cost torch's
+    5 s join timeout: the collector closes the worker queues before the iterator can send them
+    the stop signal.
     """
 
     def __init__(self, dataset: ShardDataset, **kwargs: Any):
@@ -34,7 +41,7 @@ class ShardLoader(DataLoader):
         self._skip = 0
         self._position: list[int] | None = None
         self._started: list[int] | None = None
-        self._last_iterator: Iterator[Any] | None = None
+        self._last_iterator: weakref.ref[Iterator[Any]] | None = None
 
     def __iter__(self) -> Iterator[Any]:
         if self._position is not None and self._position == self._started:
@@ -43,21 +50,22 @@ class ShardLoader(DataLoader):
         dataset.epoch, dataset.skip_batches, dataset.report_errors = self._epoch, self._skip, True
         self._position, self._started = [self._epoch, self._skip], [self._epoch, self._skip]
         self._epoch, self._skip = self._epoch + 1, 0
-        self._last_iterator = super().__iter__()
-        return self._counted(self._last_iterator, self._position)
+        batches = super().__iter__()
+        self._last_iterator = weakref.ref(batches)  # whoever iterates owns it, and frees it
+        return self._counted(batches, self._position)
 
     def _counted(self, batches: Iterator[Any], position: list[int]) -> Iterator[Any]:
         for batch in batches:
             if isinstance(batch, WorkerFailure):
-                self._stop_workers()
+                self.close()
                 batch.reraise()
             position[1] += 1
             yield batch
 
-    def _stop_workers(self) -> None:
-        """End the workers now rather than when the iterator is collected (a failed epoch, or
-        persistent workers that hold an old position)."""
-        for iterator in (getattr(self, "_iterator", None), self._last_iterator):
+    def close(self) -> None:
+        """Stop the workers now: those of the iteration in progress and persistent ones."""
+        last = self._last_iterator() if self._last_iterator is not None else None
+        for iterator in (getattr(self, "_iterator", None), last):
             if iterator is not None and hasattr(iterator, "_shutdown_workers"):
                 iterator._shutdown_workers()
         self._iterator = self._last_iterator = None
@@ -95,4 +103,4 @@ class ShardLoader(DataLoader):
         if length is not None and batches >= length:
             epoch, batches = epoch + 1, 0
         self._epoch, self._skip, self._position = epoch, batches, None
-        self._stop_workers()
+        self.close()  # persistent workers would go on from the old position
