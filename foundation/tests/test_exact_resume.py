@@ -6,20 +6,23 @@ import numpy as np
 import pytest
 import torch
 from lightning import Callback, LightningDataModule, LightningModule, seed_everything
-from torch.utils.data import DataLoader, IterableDataset, TensorDataset
+from torch.utils.data import DataLoader, IterableDataset, TensorDataset, get_worker_info
 
 from polymath.foundation import build_trainer, fit
+from polymath.foundation.data.worker_streams import WorkerStreamLoader
 
 
 class NoisyLine(IterableDataset):
-    """An endless stream of (x, y) batches from its own generator, which it can save and restore."""
+    """An endless stream of (x, y) batches from its own generator, which it can save and restore;
+    each DataLoader worker draws its own stream."""
 
     def __init__(self) -> None:
         self.rng: np.random.Generator | None = None
         self.resume_from = None
 
     def __iter__(self):
-        self.rng = np.random.default_rng(7)
+        worker = get_worker_info()
+        self.rng = np.random.default_rng([7, 0 if worker is None else worker.id + 1])
         if self.resume_from is not None:
             self.rng.bit_generator.state, self.resume_from = self.resume_from, None
         while True:
@@ -34,8 +37,12 @@ class NoisyLine(IterableDataset):
 
 
 class LineData(LightningDataModule):
+    def __init__(self, workers: int = 0) -> None:
+        super().__init__()
+        self.workers = workers
+
     def train_dataloader(self) -> DataLoader:
-        return DataLoader(NoisyLine(), batch_size=None)
+        return DataLoader(NoisyLine(), batch_size=None, num_workers=self.workers)
 
 
 class SkippingLoader(DataLoader):
@@ -101,7 +108,9 @@ class KillAt(Callback):
             raise KeyboardInterrupt  # as Ctrl-C or SIGKILL would, after a checkpoint at step 10
 
 
-def _fit(checkpoints: Path, kill_at: int | None = None, data=LineData, **extra) -> torch.Tensor:
+def _fit(
+    checkpoints: Path, kill_at: int | None = None, data=LineData, trainer=None, **extra
+) -> torch.Tensor:
     seed_everything(3, workers=True)
     config = {
         "max_steps": 24,
@@ -113,7 +122,7 @@ def _fit(checkpoints: Path, kill_at: int | None = None, data=LineData, **extra) 
         **extra,
     }
     module = DropoutLine()
-    trainer = build_trainer(config, callbacks=[KillAt(kill_at)] if kill_at else [])
+    trainer = trainer or build_trainer(config, callbacks=[KillAt(kill_at)] if kill_at else [])
     fit(trainer, module, data(), config)
     return torch.cat([p.detach().flatten() for p in module.parameters()])
 
@@ -140,3 +149,40 @@ def test_a_stateful_dataloader_resumes_where_lightning_would_skip_its_state(tmp_
     with pytest.raises(SystemExit):
         _fit(tmp_path / "killed", kill_at=13, data=TableData, max_epochs=1)
     assert torch.equal(_fit(tmp_path / "killed", data=TableData, max_epochs=1), uninterrupted)
+
+
+@pytest.mark.parametrize(
+    ("workers", "extra"),
+    [(1, {}), (2, {}), (2, {"max_epochs": 1})],  # max_epochs: Lightning skips the loader's state
+)
+def test_a_stream_read_by_workers_resumes_bitwise(tmp_path: Path, workers: int, extra) -> None:
+    """Killed after checkpoints at steps 5 and 10, when either of two workers has the next turn."""
+    uninterrupted = _fit(tmp_path / "whole", data=lambda: LineData(workers), **extra)
+    for kill_at in (7, 13):
+        folder = tmp_path / f"killed-{kill_at}"
+        with pytest.raises(SystemExit):
+            _fit(folder, kill_at=kill_at, data=lambda: LineData(workers), **extra)
+        resumed = _fit(folder, data=lambda: LineData(workers), **extra)
+        assert torch.equal(resumed, uninterrupted), kill_at
+
+
+def test_the_workers_streams_differ_so_their_order_matters(tmp_path: Path) -> None:
+    one = _fit(tmp_path / "one", data=lambda: LineData(1))
+    assert not torch.equal(one, _fit(tmp_path / "two", data=lambda: LineData(2)))
+
+
+def test_a_stream_given_to_fit_directly_with_workers_warns_that_it_restarts(tmp_path):
+    config = {"max_steps": 2, "progress": "none"}
+    trainer = build_trainer(config)
+    loader = DataLoader(NoisyLine(), batch_size=None, num_workers=1)
+    with pytest.warns(UserWarning, match="restarts on resume; return it from train_dataloader"):
+        trainer.fit(DropoutLine(), train_dataloaders=loader)
+
+
+def test_a_stream_resumed_with_another_number_of_workers_restarts_with_a_warning() -> None:
+    loader = WorkerStreamLoader(NoisyLine(), batch_size=None, num_workers=1)
+    with pytest.warns(
+        UserWarning, match="read by 2 DataLoader workers resumes with 1: it restarts"
+    ):
+        loader.load_state_dict({"num_workers": 2, "loader": {"_snapshot": {}}})
+    assert loader.state_dict() == {"num_workers": 1, "loader": {}}

@@ -1,11 +1,19 @@
 """Exact resume: the checkpoint holds where every training stream stood and the random states.
 
 A training stream is resumable when its dataset has ``state_dict()`` and ``load_state_dict(state)``
-(the infinite generators of the packages). Lightning sets up the training data, and fetches a batch
-ahead, before any callback hook runs; here that batch is discarded and fetched again once the
-streams are tracked and restored, so a resumable dataset's ``__iter__`` must start from its loaded
-state, or from its beginning. From then on the dataset's state is recorded as each batch is made
-and adopted when the trainer takes that batch: a checkpoint at step k resumes with batch k + 1.
+(the infinite generators of the packages); its ``__iter__`` must start from its loaded state, or
+from its beginning. A state is recorded as each batch is made and adopted when the trainer takes
+that batch (Lightning fetches a batch ahead): a checkpoint at step k resumes with batch k + 1.
+
+Read in the main process (``num_workers=0``), the dataset's state is recorded by the loader's collate
+function. Lightning sets up the training data, and fetches that batch ahead, before any callback hook
+runs; here that batch is discarded and fetched again once the streams are tracked and restored.
+
+Read by DataLoader workers, each worker's copy of the dataset reports its state beside its batches:
+a plain ``DataLoader`` of such an ``IterableDataset`` that ``train_dataloader`` returns is rebuilt,
+with the same settings, as a torchdata ``StatefulDataLoader`` (``data.worker_streams``). Its
+state holds every worker's dataset state and which worker's turn is next; Lightning saves and
+restores it as it does any stateful loader.
 
 DataLoaders with their own ``state_dict`` (foundation's ``ShardLoader``) are saved and restored by
 Lightning, except when ``configure_optimizers`` reads ``trainer.estimated_stepping_batches`` in a fit
@@ -18,20 +26,21 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
-from lightning import Callback, LightningModule, Trainer
+from lightning import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.utilities import rank_zero_warn
+from lightning.pytorch.utilities.model_helpers import is_overridden
 from torch.utils.data import DataLoader
 
-
-def is_resumable(dataset: Any) -> bool:
-    """Whether the dataset can report and restore its position."""
-    return callable(getattr(dataset, "state_dict", None)) and callable(
-        getattr(dataset, "load_state_dict", None)
-    )
+from polymath.foundation.data.worker_streams import (
+    WorkerStreamLoader,
+    is_resumable,
+    with_worker_streams,
+)
 
 
 class _RecordingCollate:
@@ -47,8 +56,12 @@ class _RecordingCollate:
         return batch
 
 
+def _worker_streams_of(train_dataloader: Callable[[], Any]) -> Any:
+    return with_worker_streams(train_dataloader())
+
+
 class _Stream:
-    """One training DataLoader whose dataset is resumable."""
+    """One training DataLoader without workers whose dataset is resumable."""
 
     def __init__(self, loader: DataLoader) -> None:
         self.loader = loader
@@ -75,47 +88,73 @@ class ExactResume(Callback):
     """Saves each training stream's position and the random generators' states in checkpoints.
 
     Restored when a fit resumes, so that a run killed at any step and resumed ends where an
-    uninterrupted run ends (bitwise on CPU with ``deterministic=True``). Streams read by DataLoader
-    workers cannot report their position to the main process: they restart, with a warning.
+    uninterrupted run ends (bitwise on CPU with ``deterministic=True``). A stream read by workers is
+    exact when ``train_dataloader`` (of the datamodule or the module) returns it as a plain
+    ``DataLoader``; one given to ``trainer.fit`` directly restarts on resume, with a warning.
     """
 
     def __init__(self) -> None:
         self._streams: list[_Stream] = []
+        self._worker_streams: list[WorkerStreamLoader] = []
         self._trainer: Trainer | None = None
         self._loaded: dict[str, Any] | None = None
+        self._wrapped: LightningModule | LightningDataModule | None = None
+
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        """Before Lightning asks for the training data: streams read by workers become stateful."""
+        owner = trainer.datamodule if trainer.datamodule is not None else pl_module
+        if stage != "fit" or not is_overridden("train_dataloader", owner):
+            return
+        owner.train_dataloader = partial(_worker_streams_of, owner.train_dataloader)
+        self._wrapped = owner
+
+    def teardown(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        if self._wrapped is not None:
+            vars(self._wrapped).pop("train_dataloader", None)  # the class's method again
+            self._wrapped = None
 
     def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self._trainer = trainer
-        self._streams = []
+        self._streams, self._worker_streams = [], []
         for loader in _loaders(trainer.train_dataloader):
-            if not is_resumable(getattr(loader, "dataset", None)):
+            if isinstance(loader, WorkerStreamLoader):
+                self._worker_streams.append(loader)
+            elif not is_resumable(getattr(loader, "dataset", None)):
                 continue
-            if loader.num_workers > 0:
+            elif loader.num_workers > 0:
                 rank_zero_warn(
-                    "a resumable training stream read by DataLoader workers restarts on resume; "
-                    "use num_workers=0 for an exact resume"
+                    "a resumable training stream read by DataLoader workers and given to "
+                    "trainer.fit directly restarts on resume; return it from train_dataloader "
+                    "for an exact resume"
                 )
-                continue
-            self._streams.append(_Stream(loader))
+            else:
+                self._streams.append(_Stream(loader))
+        loaded = _load_skipped_loader_states(trainer)
         mine = self._mine(trainer.global_rank)
         if mine is not None:
             self._restore_streams(mine["streams"])
+            loaded |= self._restore_worker_streams(mine.get("worker_streams", []))
         rng = mine["rng"] if mine is not None else _rng_states()
-        skipped = _load_skipped_loader_states(trainer)
         fetcher = getattr(trainer.fit_loop, "_data_fetcher", None)
-        if (self._streams or skipped) and fetcher is not None:
+        if (self._streams or loaded) and fetcher is not None:
             # Lightning drew a batch ahead before the streams were tracked and restored
+            for loader in self._worker_streams:
+                loader.load_state_dict(loader.state_dict())  # drawn again from where they stand
             iter(fetcher)
         _set_rng_states(rng)  # last: a new DataLoader iterator draws its base seed from torch
 
     def on_train_batch_start(
         self, trainer: Trainer, pl_module: LightningModule, batch: Any, batch_idx: int
     ) -> None:
-        for stream in self._streams:
+        for stream in [*self._streams, *self._worker_streams]:
             stream.take()
 
     def state_dict(self) -> dict[str, Any]:
-        mine = {"streams": [stream.position for stream in self._streams], "rng": _rng_states()}
+        mine = {
+            "streams": [stream.position for stream in self._streams],
+            "worker_streams": [loader.state_dict() for loader in self._worker_streams],
+            "rng": _rng_states(),
+        }
         return {"ranks": _gather(mine, self._trainer)}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -143,6 +182,18 @@ class ExactResume(Callback):
             return
         for stream, position in zip(self._streams, positions, strict=True):
             stream.restore(position)
+
+    def _restore_worker_streams(self, states: list[dict[str, Any]]) -> bool:
+        """This rank's own states (Lightning restores rank zero's on every rank)."""
+        if len(states) != len(self._worker_streams):
+            rank_zero_warn(
+                f"the checkpoint holds {len(states)} position(s) of streams read by workers but "
+                f"the fit has {len(self._worker_streams)}: they go on from rank zero's position"
+            )
+            return False
+        for loader, state in zip(self._worker_streams, states, strict=True):
+            loader.load_state_dict(state)
+        return bool(states)
 
 
 def _load_skipped_loader_states(trainer: Trainer) -> bool:
