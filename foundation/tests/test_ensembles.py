@@ -264,3 +264,28 @@ def test_retain_freed_memory_keeps_large_blocks_for_reuse():
     assert changed == "True"
     assert float(default_kept) < 16  # glibc returned the 128 MB block to the system
     assert float(retained_kept) > 100  # now it is kept for the next activation
+
+
+def test_dropout_keeps_1_minus_p_scaled_and_passes_gradients_through_the_mask():
+    from polymath.foundation.ensembles.layers import Dropout
+
+    torch.manual_seed(0)
+    x = torch.ones(200, 1000, requires_grad=True)
+    out = Dropout(0.3).train()(x)
+    kept = out != 0
+    assert abs(kept.float().mean().item() - 0.7) < 0.005
+    torch.testing.assert_close(out[kept], torch.full_like(out[kept], 1 / 0.7))
+    out.sum().backward()
+    torch.testing.assert_close(x.grad, kept.float() / 0.7)
+    assert torch.equal(Dropout(0.3).eval()(x), x)
+    assert torch.equal(Dropout(0.0).train()(x), x)
+
+
+def test_dropout_follows_the_global_seed():
+    from polymath.foundation.ensembles.layers import Dropout
+
+    x = torch.ones(4, 50)
+    torch.manual_seed(5)
+    first = Dropout(0.5)(x)
+    torch.manual_seed(5)
+    assert torch.equal(first, Dropout(0.5)(x))
