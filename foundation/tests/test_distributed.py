@@ -27,7 +27,9 @@ SCRIPTS = Path(__file__).parent / "scripts"
 HARD_TIMEOUT = 240
 
 
-def run_two_processes(script: str, *args: str, cwd: Path, env: dict | None = None) -> str:
+def run_two_processes(
+    script: str, *args: str, cwd: Path, env: dict | None = None, returncode: int = 0
+) -> str:
     """Runs a script path (or ``-m`` a module name) and kills its whole group if it hangs."""
     command = [sys.executable, *([script] if script.endswith(".py") else ["-m", script]), *args]
     process = subprocess.Popen(
@@ -45,7 +47,7 @@ def run_two_processes(script: str, *args: str, cwd: Path, env: dict | None = Non
         os.killpg(process.pid, signal.SIGKILL)  # SIGTERM does not stop a hung DDP group
         output, _ = process.communicate()
         raise AssertionError(f"{script} hung and was killed:\n{output[-3000:]}") from None
-    assert process.returncode == 0, output[-3000:]
+    assert process.returncode == returncode, output[-3000:]
     return output
 
 
@@ -138,3 +140,28 @@ def test_polymath_run_under_ddp_makes_one_tracked_run(tmp_path, mlflow_uri, exam
     assert len(runs) == 1 and runs[0].info.status == "FINISHED"
     assert runs[0].data.tags["hardware.world_size"] == "2"
     assert len(list((tmp_path / "polymath_runs" / "example" / "smoke").iterdir())) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["test", "report"])
+def test_sigterm_after_the_fit_under_ddp_ends_the_run_killed(
+    phase, tmp_path, mlflow_uri, example_site
+):
+    """SIGTERM to rank 0 after its last test batch (inside Lightning's handler, which passed a
+    collective to rank 1 that was not there: exit 1 and a gloo traceback) or in the report."""
+    env = {**os.environ, "PYTHONPATH": str(example_site)}
+    output = run_two_processes(
+        str(SCRIPTS / "ddp_sigterm.py"),
+        phase,
+        "--tracking-uri",
+        mlflow_uri,
+        cwd=tmp_path,
+        env=env,
+        returncode=143,
+    )
+    assert "Traceback" not in output
+    (line,) = [line for line in output.splitlines() if "SIGTERM" in line]
+    assert line.endswith("trainer.resume=auto")
+    client = MlflowClient(mlflow_uri)
+    (run,) = client.search_runs([client.get_experiment_by_name("example").experiment_id])
+    assert run.info.status == "KILLED"

@@ -7,12 +7,15 @@ is exact and needs no subprocess; the real-process version is in test_training.p
 import os
 import signal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
+from lightning.fabric.plugins.environments import LightningEnvironment
+from lightning.pytorch.trainer.connectors.signal_connector import _SignalConnector
 from mlflow import MlflowClient
 
-from polymath.foundation import runner, tracking
+from polymath.foundation import preemption, runner, tracking
 from polymath.foundation.cli import main
 from polymath.foundation.preemption import EXIT_CODE
 from polymath.foundation.runner import COMPLETED_FILE
@@ -144,3 +147,45 @@ def test_sigterm_between_sweep_points_kills_the_point_and_the_parent(
     statuses = {run.data.tags.get("polymath.sweep.point", "parent"): run.info.status
                 for run in runs(mlflow_uri)}  # fmt: skip
     assert statuses == {"parent": "KILLED", "0": "FINISHED", "1": "KILLED"}
+
+
+class Launcher:
+    """Lightning's launcher of the other ranks, as rank 0 of a DDP run holds it."""
+
+    def __init__(self):
+        self.sent = []
+
+    def kill(self, signum):
+        self.sent.append(signum)
+
+
+def ddp_rank_zero(launcher):
+    """What Lightning's signal handling reads of a trainer: rank 0 of 2 with its launcher."""
+    environment = SimpleNamespace(cluster_environment=LightningEnvironment())
+    strategy = SimpleNamespace(launcher=launcher, root_device=torch.device("cpu"))
+    return SimpleNamespace(world_size=2, local_rank=0, strategy=strategy,
+                           _accelerator_connector=environment)  # fmt: skip
+
+
+def test_under_ddp_sigterm_reaches_the_other_ranks_without_a_collective(monkeypatch):
+    """The fast version of test_distributed's SIGTERM after the fit: inside a Trainer's run
+    Lightning's handler passes the signal on without broadcasting; outside it, ours does."""
+
+    def collective(*args, **kwargs):
+        raise AssertionError("a collective inside the signal handler")
+
+    monkeypatch.setattr(torch.distributed, "is_initialized", lambda: True)
+    monkeypatch.setattr(torch.distributed, "broadcast", collective)
+    launcher = Launcher()
+    with preemption.stop_on_sigterm():
+        connector = _SignalConnector(ddp_rank_zero(launcher))
+        connector.register_signal_handlers()  # as each Trainer run does
+        sigterm()
+        assert connector.received_sigterm and launcher.sent == [signal.SIGTERM]
+        connector.teardown()
+    launcher.sent.clear()
+    with preemption.stop_on_sigterm(), pytest.raises(preemption.Preempted):
+        connector.register_signal_handlers()
+        connector.teardown()  # the run goes on outside the Trainer, in the report
+        sigterm()
+    assert launcher.sent == [signal.SIGTERM]

@@ -5,6 +5,14 @@ of the current step, and ``GracefulStop`` saves a checkpoint. Everywhere else (b
 fit and test, the report, logging the model) :func:`stop_on_sigterm`'s handler raises
 :class:`Preempted` at once. While the runner creates or ends an MLflow run, a SIGTERM waits until
 that is done (:func:`held`), so no run is left RUNNING, or FINISHED with its files half written.
+
+Under DDP, rank zero passes the signal on to the ranks it launched, inside a Trainer's loops (as
+Lightning does) and outside them. Lightning's own handler also broadcasts a tensor from rank zero
+inside the signal handler; in the test or at the end of a fit no other rank takes part in that
+collective, and rank zero failed with a gloo error (exit 1, a traceback). During
+:func:`stop_on_sigterm` that handler passes the signal on without the broadcast. In the training
+loop a race of Lightning's remains: each rank also checks its own flag at the end of a step, so
+rank zero can stop one step before the others and wait for them in the checkpoint's collectives.
 """
 
 from __future__ import annotations
@@ -12,10 +20,12 @@ from __future__ import annotations
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
+from lightning.pytorch.trainer.connectors.signal_connector import _SignalConnector
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 EXIT_CODE = 128 + signal.SIGTERM
@@ -33,18 +43,28 @@ class _Handler:
         self.pid = os.getpid()
         self.holding = 0
         self.requested = False
+        self.launchers: list[Any] = []  # Lightning's launchers of the other ranks
+        self.passed_on = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a forked DataLoader worker: die as it would have
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             os.kill(os.getpid(), signal.SIGTERM)
             return
+        self.pass_on(signum)
         if signal.getsignal(signal.SIGTERM) is not self:
             return  # called by Lightning's handler: its loop stops at the end of the step
         if self.holding:
             self.requested = True
             return
         raise Preempted()
+
+    def pass_on(self, signum: int) -> None:
+        """To the ranks this process launched (none but on rank zero), once."""
+        if not self.passed_on:
+            self.passed_on = True
+            for launcher in self.launchers:
+                launcher.kill(signum)
 
 
 _handler: _Handler | None = None
@@ -59,11 +79,38 @@ def stop_on_sigterm() -> Iterator[None]:
         return
     _handler = _Handler()
     previous = signal.signal(signal.SIGTERM, _handler)
+    register, notify = (
+        _SignalConnector.register_signal_handlers,
+        _SignalConnector._sigterm_notifier_fn,
+    )
+    _SignalConnector.register_signal_handlers = _registering_launchers(register)
+    _SignalConnector._sigterm_notifier_fn = _notify_without_broadcast
     try:
         yield
     finally:
+        _SignalConnector.register_signal_handlers = register
+        _SignalConnector._sigterm_notifier_fn = notify
         signal.signal(signal.SIGTERM, previous)
         _handler = None
+
+
+def _registering_launchers(register: Callable[[_SignalConnector], None]):
+    """Lightning's registration of its handlers, which also tells ours who launched which ranks."""
+
+    def registering(connector: _SignalConnector) -> None:
+        register(connector)
+        launcher = connector.trainer.strategy.launcher
+        if _handler is not None and launcher is not None and launcher not in _handler.launchers:
+            _handler.launchers.append(launcher)
+
+    return registering
+
+
+def _notify_without_broadcast(connector: _SignalConnector, signum: int, frame: Any) -> None:
+    """Lightning's SIGTERM handler less its broadcast (see the module's docstring)."""
+    if _handler is not None:
+        _handler.pass_on(signum)
+    connector.received_sigterm = True
 
 
 @contextmanager
