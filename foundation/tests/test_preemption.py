@@ -163,7 +163,7 @@ def ddp_rank_zero(launcher):
     """What Lightning's signal handling reads of a trainer: rank 0 of 2 with its launcher."""
     environment = SimpleNamespace(cluster_environment=LightningEnvironment())
     strategy = SimpleNamespace(launcher=launcher, root_device=torch.device("cpu"))
-    return SimpleNamespace(world_size=2, local_rank=0, strategy=strategy,
+    return SimpleNamespace(world_size=2, local_rank=0, strategy=strategy, training=False,
                            _accelerator_connector=environment)  # fmt: skip
 
 
