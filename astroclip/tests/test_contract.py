@@ -85,9 +85,16 @@ def test_the_stages_chain_pretrain_then_align_then_evaluate(tmp_path, monkeypatc
     image = run_recipe(
         "astroclip",
         "pretrain-image",
-        [*common, "model.prototypes=32", "model.head_hidden=16", "model.local_crops=2"],
+        [
+            *common,
+            "experiment.k=8",
+            "model.prototypes=32",
+            "model.head_hidden=16",
+            "model.local_crops=2",
+        ],
         tracking_uri=uri,
     )
+    assert {"zero_shot/pretrained/redshift", "zero_shot/random_init/redshift"} <= set(image.metrics)
     aligned = run_recipe(
         "astroclip",
         "align",

@@ -37,6 +37,10 @@ class DINOHead(nn.Module):
             if i < layers - 1:
                 modules.append(nn.GELU())
         self.mlp = nn.Sequential(*modules)
+        for layer in self.mlp:
+            if isinstance(layer, nn.Linear):
+                nn.init.trunc_normal_(layer.weight, std=0.02)
+                nn.init.zeros_(layer.bias)
         self.prototypes = nn.Parameter(torch.randn(prototypes, bottleneck) * 0.02)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -51,10 +55,15 @@ class Centering(nn.Module):
         super().__init__()
         self.momentum = momentum
         self.register_buffer("centre", torch.zeros(1, prototypes))
+        self.register_buffer("started", torch.tensor(False))
 
     def probabilities(self, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
-        """Softmax of the centred, sharpened teacher logits."""
-        return F.softmax((teacher_logits - self.centre) / temperature, dim=-1)
+        """Softmax of the centred, sharpened teacher logits. Before the first update the centre
+        is the batch's own mean (a zero centre would hand the student one shared target)."""
+        centre = self.centre
+        if not self.started:
+            centre = teacher_logits.reshape(-1, teacher_logits.shape[-1]).mean(0, keepdim=True)
+        return F.softmax((teacher_logits - centre) / temperature, dim=-1)
 
     @torch.no_grad()
     def update(self, teacher_logits: torch.Tensor) -> None:
@@ -62,7 +71,11 @@ class Centering(nn.Module):
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.all_reduce(mean)
             mean /= torch.distributed.get_world_size()
-        self.centre.mul_(self.momentum).add_(mean, alpha=1 - self.momentum)
+        if not self.started:
+            self.centre.copy_(mean)
+            self.started.fill_(True)
+        else:
+            self.centre.mul_(self.momentum).add_(mean, alpha=1 - self.momentum)
 
 
 def dino_loss(
@@ -126,6 +139,31 @@ def random_patch_masks(
             hidden = torch.randperm(patches, generator=generator)[: int(fraction * patches)]
             masks[i, hidden] = True
     return masks
+
+
+@torch.no_grad()
+def collapse_diagnostics(
+    teacher_probabilities: torch.Tensor, student_logits: torch.Tensor, student_temperature: float
+) -> dict[str, float]:
+    """The DINO paper's collapse diagnostics (its section on avoiding collapse), in nats.
+
+    ``teacher_entropy`` (per image, averaged) goes to ln K when the teacher is uniform (centring
+    wins) and to 0 when it puts all mass on one prototype; ``kl_teacher_student`` goes to 0 in
+    both collapses (the student matches a constant target). ``teacher_information``, the entropy
+    of the batch-mean teacher distribution minus the mean per-image entropy, is the mutual
+    information between an image and its teacher prototype: 0 in either collapse.
+    """
+    p = teacher_probabilities.reshape(-1, teacher_probabilities.shape[-1]).float()
+    log_s = F.log_softmax(student_logits.reshape(len(p), -1).float() / student_temperature, -1)
+    entropy = -(p * p.clamp(min=1e-12).log()).sum(-1).mean()
+    marginal = p.mean(0)
+    marginal_entropy = -(marginal * marginal.clamp(min=1e-12).log()).sum()
+    kl = (p * (p.clamp(min=1e-12).log() - log_s)).sum(-1).mean()
+    return {
+        "teacher_entropy": float(entropy),
+        "teacher_information": float(marginal_entropy - entropy),
+        "kl_teacher_student": float(kl),
+    }
 
 
 @torch.no_grad()

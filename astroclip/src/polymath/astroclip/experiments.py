@@ -1,5 +1,6 @@
-"""Recipe experiments: align then evaluate the embeddings (zero-shot, few-shot, retrieval);
-evaluate a logged model; train the supervised baselines."""
+"""Recipe experiments: align then evaluate the embeddings (zero-shot, few-shot, retrieval,
+morphology); evaluate a logged model; pretrain the image encoder and probe it against a
+random-init one; train the supervised baselines."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from sklearn.metrics import r2_score
 
 from polymath.astroclip.baselines import aperture_magnitudes
 from polymath.astroclip.data.datamodule import ArrayDataModule
+from polymath.astroclip.data.preprocess import preprocess_images
 from polymath.astroclip.data.simulate import PROPERTIES
 from polymath.astroclip.evaluation import (
     RETRIEVALS,
     embed,
     knn_predict,
+    morphology_table,
     regression_table,
     retrieval_metrics,
 )
@@ -79,6 +82,19 @@ def evaluate_embeddings(ctx, module, datamodule, k: int = 64) -> dict[str, float
                 if t not in ("embedding", "method")
             }
         )
+    votes = {split: datamodule.morphology(split) for split in ("train", "test")}
+    if votes["train"]:
+        morphology = morphology_table(train, test, votes["train"], votes["test"], k=k)
+        ctx.log_table(morphology, "morphology_accuracy")
+        for row in morphology:
+            prefix = f"morphology/{row['method'].replace('-', '_').replace(' ', '_')}"
+            metrics.update(
+                {
+                    f"{prefix}/{row['embedding']}/{q}": float(v)
+                    for q, v in row.items()
+                    if q not in ("embedding", "method")
+                }
+            )
     redshifts = {s: datamodule.pairs[s]["redshifts"] for s in ("train", "test")}
     predicted = {
         name: knn_predict(train[name].numpy(), redshifts["train"], test[name].numpy(), k)
@@ -110,6 +126,67 @@ def evaluate_embeddings(ctx, module, datamodule, k: int = 64) -> dict[str, float
             ctx.logger.experiment.log_artifact(ctx.logger.run_id, str(path), "embeddings")
     ctx.log_metrics(metrics)
     return metrics
+
+
+def pretrain_image_and_probe(ctx, k: int = 64) -> dict[str, float]:
+    """AstroDINO pretraining, then the paper's unaligned test: zero-shot k-NN R² of redshift and
+    the properties from the teacher's CLS embedding, beside a random-init ViT of the same shape
+    (what pretraining must beat) and the Galaxy Zoo accuracy of both."""
+    module, datamodule = ctx.build_module(), ctx.build_datamodule()
+    trainer = ctx.trainer()
+    ctx.fit(trainer, module, datamodule)
+    trainer.test(module, datamodule=datamodule, verbose=False)
+    metrics = {k_: float(v) for k_, v in trainer.callback_metrics.items()}
+    if trainer.global_rank != 0:
+        return metrics
+    ctx.log_model(module)
+    with torch.random.fork_rng():
+        torch.manual_seed(ctx.config["model"].get("seed", 0))
+        random_init = type(module.model)(**module.model.model_args)
+    encoders = {"pretrained": module.model.cpu(), "random_init": random_init}
+    targets = {s: _targets(datamodule, s) for s in ("train", "test")}
+    votes = {s: datamodule.morphology(s) for s in ("train", "test")}
+    regression, morphology = [], []
+    for name, encoder in encoders.items():
+        cls = {s: embed_images(encoder, datamodule, s) for s in ("train", "test")}
+        row: dict[str, float | str] = {"encoder": name}
+        for target in targets["train"]:
+            row[target] = float(
+                r2_score(
+                    targets["test"][target],
+                    knn_predict(cls["train"], targets["train"][target], cls["test"], k),
+                )
+            )
+            metrics[f"zero_shot/{name}/{target}"] = row[target]
+        regression.append(row)
+        if votes["train"]:
+            table = morphology_table(
+                {name: torch.from_numpy(cls["train"])},
+                {name: torch.from_numpy(cls["test"])},
+                votes["train"],
+                votes["test"],
+                embeddings=(name,),
+                k=k,
+            )
+            morphology += table if name == "pretrained" else table[1:]
+            metrics[f"morphology/zero_shot/{name}/mean"] = table[1]["mean"]
+    ctx.log_table(regression, "unaligned_knn_r2")
+    if morphology:
+        ctx.log_table(morphology, "morphology_accuracy")
+    ctx.log_metrics(metrics)
+    return metrics
+
+
+@torch.no_grad()
+def embed_images(encoder, datamodule, split: str) -> np.ndarray:
+    """The normed CLS embedding of a split's centre-cropped images (the paper's downstream
+    embedding of AstroDINO)."""
+    encoder.eval()
+    batches = [
+        encoder.embed(preprocess_images(batch["images"]))
+        for batch in datamodule.split_dataloader(split)
+    ]
+    return torch.cat(batches).numpy()
 
 
 def supervised_baselines(

@@ -21,6 +21,7 @@ from polymath.astroclip.data.preprocess import preprocess_images
 from polymath.astroclip.dino import (
     Centering,
     DINOHead,
+    collapse_diagnostics,
     dino_loss,
     ema_update,
     ibot_loss,
@@ -46,13 +47,15 @@ class AstroDINOModule(L.LightningModule):
         head_hidden: int = 2048,
         head_bottleneck: int = 256,
         local_crops: int = 8,
+        global_crop_size: int = 144,
+        local_crop_size: int = 60,
         blur_probability: float = 0.5,
         noise_probability: float = 0.5,
         ibot_weight: float = 1.0,
         koleo_weight: float = 0.1,
         student_temperature: float = 0.1,
         teacher_temperature_start: float = 0.04,
-        teacher_temperature_end: float = 0.07,
+        teacher_temperature_end: float = 0.04,
         teacher_temperature_warmup: int = 30,
         momentum_start: float = 0.992,
         freeze_prototypes_steps: int = 0,
@@ -88,6 +91,8 @@ class AstroDINOModule(L.LightningModule):
             batch["images"].cpu(),
             self.generator,
             h.local_crops,
+            global_size=h.global_crop_size,
+            local_size=h.local_crop_size,
             blur_probability=h.blur_probability,
             noise_probability=h.noise_probability,
         )
@@ -118,6 +123,13 @@ class AstroDINOModule(L.LightningModule):
         student_cls += [self.head(self.student(v)[:, 0]) for v in locals_]
         loss = dino_loss(student_cls, teacher_probabilities, h.student_temperature)
         self.log("train/dino", loss, batch_size=len(globals_[0]))
+        diagnostics = collapse_diagnostics(
+            torch.cat(teacher_probabilities),
+            torch.cat(student_cls[1::-1]).detach(),  # each global view against the other's
+            h.student_temperature,
+        )
+        for name, value in diagnostics.items():
+            self.log(f"train/{name}", value, batch_size=len(globals_[0]))
 
         if h.ibot_weight > 0:
             with torch.no_grad():

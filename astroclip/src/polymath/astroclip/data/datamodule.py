@@ -2,7 +2,9 @@
 
 With ``path`` unset, ``n_pairs`` galaxies are simulated once and cached in the official layout
 under ``cache_dir`` (keyed by count and seed), with their true parameters beside them, so later
-runs read the file as they would read the real one. Train is the first 80% of every group; the
+runs read the file as they would read the real one. Morphology targets are Galaxy Zoo DECaLS
+vote fractions: from ``morphology`` (a GZD-5 catalogue cross-matched to the pairs, with a
+``targetid`` column) or, for simulated pairs, derived from the true parameters. Train is the first 80% of every group; the
 remaining 20% serves as validation and test set, as in the reference. ``raw_images`` hands over
 the flux cutouts unprocessed, for the image pretraining's augmentations.
 """
@@ -23,6 +25,11 @@ from polymath.astroclip.data.formats import (
     read_catalogue,
     write_astroclip_h5,
     write_catalogue,
+)
+from polymath.astroclip.data.morphology import (
+    GZD5_ANSWERS,
+    read_gz_decals,
+    simulated_vote_fractions,
 )
 from polymath.astroclip.data.preprocess import preprocess_images
 
@@ -81,6 +88,7 @@ class AstroCLIPDataModule(L.LightningDataModule):
         batch_size: int = 64,
         num_workers: int = 0,
         raw_images: bool = False,
+        morphology: str | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False)
@@ -88,6 +96,8 @@ class AstroCLIPDataModule(L.LightningDataModule):
             raise ValueError(f"n_pairs must be at least 10 (one per group), got {n_pairs}")
         if path:
             check_astroclip_h5(path)  # a wrong file fails here, before any run exists
+        if morphology:
+            read_gz_decals(morphology, id_column="targetid")
 
     @property
     def file(self) -> Path:
@@ -118,6 +128,26 @@ class AstroCLIPDataModule(L.LightningDataModule):
         if self.catalogue_file is not None:
             columns.update(read_catalogue(self.catalogue_file, self.pairs[split]["targetids"]))
         return columns
+
+    def morphology(self, split: str) -> dict[str, np.ndarray] | None:
+        """Galaxy Zoo vote fractions (n, answers) per question for a split, NaN where a galaxy has
+        no votes; None when there are no morphology targets."""
+        targetids = self.pairs[split]["targetids"]
+        if self.hparams.morphology:
+            votes = read_gz_decals(self.hparams.morphology, id_column="targetid")
+            order = {int(i): row for row, i in enumerate(votes["ids"])}
+            rows = np.array([order.get(int(t), -1) for t in targetids])
+            return {
+                q: np.where(rows[:, None] >= 0, v[rows], np.nan)
+                for q, v in votes.items()
+                if q in GZD5_ANSWERS
+            }
+        if self.catalogue_file is None:
+            return None
+        columns = read_catalogue(self.catalogue_file, targetids)
+        if not {"bulge_fraction", "ellipticity"} <= set(columns):
+            return None
+        return simulated_vote_fractions(columns)
 
     def _loader(self, dataset: Dataset, shuffle: bool) -> DataLoader:
         return DataLoader(
