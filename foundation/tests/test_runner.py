@@ -140,3 +140,20 @@ def test_demo_runs_each_package_and_prints_the_summary(mlflow_uri, monkeypatch, 
     out = capsys.readouterr().out
     assert "polymath demo" in out and "example" in out and "test/loss" in out
     assert "polymath ui" in out
+
+
+def test_the_demo_runs_recipes_side_by_side_each_in_its_process(mlflow_uri, monkeypatch, capsys):
+    """Two at a time: a package that fails (an unknown name, in its own process) stops nothing."""
+    from polymath.foundation import demo
+
+    example = discover_packages()["example"]
+    monkeypatch.setattr(demo, "discover_packages", lambda: {"example": example, "absent": example})
+    assert demo.run_demo("smoke", mlflow_uri, jobs=2) == 1
+    out = capsys.readouterr().out
+    assert "2 recipes, 2 at a time" in out and "absent · smoke: FAILED" in out
+    (finished,) = MlflowClient(mlflow_uri).search_runs(
+        [MlflowClient(mlflow_uri).get_experiment_by_name("example").experiment_id]
+    )
+    assert finished.info.status == "FINISHED" and finished.data.params["trainer.threads"] == "1"
+    (log,) = Path("polymath_runs/demo").glob("*/example.log")
+    assert log.with_suffix(".json").is_file() and log.stat().st_size > 0

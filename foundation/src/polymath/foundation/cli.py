@@ -129,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--recipe", default="quick")
     demo.add_argument("--tracking-uri")
+    demo.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="recipes run at a time, each in its own process with its share of the cores",
+    )
     demo.set_defaults(handler=_demo)
     return parser
 
@@ -140,6 +146,17 @@ def _configured(parser: argparse.ArgumentParser, required: bool = False) -> None
     parser.add_argument(
         "--tracking-uri", help="MLflow tracking URI (default: $MLFLOW_TRACKING_URI or ./mlflow.db)"
     )
+
+
+def _positive_int(text: str) -> int:
+    """argparse's type for counts: its error names the value in one line."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -266,7 +283,7 @@ def _ui(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from polymath.foundation.demo import run_demo
 
-    return run_demo(args.recipe, args.tracking_uri)
+    return run_demo(args.recipe, args.tracking_uri, args.jobs)
 
 
 if __name__ == "__main__":
