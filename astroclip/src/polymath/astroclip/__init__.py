@@ -19,6 +19,8 @@ _EXPORTS = {
     "read_astroclip_h5": "data.formats",
     "write_astroclip_h5": "data.formats",
     "preprocess_images": "data.preprocess",
+    "read_gz_decals": "data.morphology",
+    "simulated_vote_fractions": "data.morphology",
 }
 
 __all__ = [*_EXPORTS, "__version__"]
