@@ -60,17 +60,22 @@ class Centering(nn.Module):
     def probabilities(self, teacher_logits: torch.Tensor, temperature: float) -> torch.Tensor:
         """Softmax of the centred, sharpened teacher logits. Before the first update the centre
         is the batch's own mean (a zero centre would hand the student one shared target)."""
-        centre = self.centre
-        if not self.started:
-            centre = teacher_logits.reshape(-1, teacher_logits.shape[-1]).mean(0, keepdim=True)
+        centre = self.centre if self.started else self.batch_mean(teacher_logits)
         return F.softmax((teacher_logits - centre) / temperature, dim=-1)
 
+    @staticmethod
     @torch.no_grad()
-    def update(self, teacher_logits: torch.Tensor) -> None:
+    def batch_mean(teacher_logits: torch.Tensor) -> torch.Tensor:
+        """The mean logits over the batch (over every process's batch when distributed)."""
         mean = teacher_logits.reshape(-1, teacher_logits.shape[-1]).mean(0, keepdim=True)
         if torch.distributed.is_available() and torch.distributed.is_initialized():
             torch.distributed.all_reduce(mean)
             mean /= torch.distributed.get_world_size()
+        return mean
+
+    @torch.no_grad()
+    def update(self, teacher_logits: torch.Tensor) -> None:
+        mean = self.batch_mean(teacher_logits)
         if not self.started:
             self.centre.copy_(mean)
             self.started.fill_(True)
