@@ -13,12 +13,14 @@ import pytest
 import torch
 from lightning.fabric.plugins.environments import LightningEnvironment
 from lightning.pytorch.trainer.connectors.signal_connector import _SignalConnector
+from lightning.pytorch.utilities.exceptions import SIGTERMException
 from mlflow import MlflowClient
 
 from polymath.foundation import preemption, runner, tracking
 from polymath.foundation.cli import main
 from polymath.foundation.preemption import EXIT_CODE
 from polymath.foundation.runner import COMPLETED_FILE
+from polymath.foundation.training import GracefulStop
 
 pytestmark = pytest.mark.usefixtures("example_site", "in_tmp")
 
@@ -189,3 +191,23 @@ def test_under_ddp_sigterm_reaches_the_other_ranks_without_a_collective(monkeypa
         connector.teardown()  # the run goes on outside the Trainer, in the report
         sigterm()
     assert launcher.sent == [signal.SIGTERM]
+
+
+def test_under_ddp_a_sigterm_in_training_stops_every_rank_after_the_same_step():
+    """Lightning's own end-of-step check reads each rank's flag: rank 0 could stop a step early and
+    wait for ever for the others. The flag stays down; all ranks decide together after the step."""
+    trainer = ddp_rank_zero(Launcher())
+    trainer.training, trainer.global_step = True, 3
+    decisions = []
+    trainer.strategy.reduce_boolean_decision = lambda decision, all: (
+        decisions.append(decision) or decision
+    )
+    with preemption.stop_on_sigterm():
+        connector = _SignalConnector(trainer)
+        connector.register_signal_handlers()
+        sigterm()
+        assert not connector.received_sigterm
+        with pytest.raises(SIGTERMException):
+            GracefulStop(None).on_train_batch_end(trainer, None, None, None, 3)
+        connector.teardown()
+    assert decisions == [True]

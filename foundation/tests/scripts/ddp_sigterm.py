@@ -1,5 +1,5 @@
 """`polymath run example smoke` on 2 CPU processes (DDP, gloo); rank 0 sends itself SIGTERM in a
-phase: `test` (after the last test batch) or `report` (outside any Trainer).
+phase: `train` (after step 3), `test` (after the last test batch) or `report` (outside any Trainer).
 
     python ddp_sigterm.py PHASE [--tracking-uri URI]
 
@@ -22,7 +22,9 @@ def sigterm(*args, **kwargs) -> None:
 
 if __name__ == "__main__":
     phase, rest = sys.argv[1], sys.argv[2:]
-    if phase == "test":
+    if phase == "train":
+        example.Regression.on_train_batch_end = lambda self, *_: self.global_step == 3 and sigterm()
+    elif phase == "test":
         example.Regression.on_test_end = lambda self: sigterm()
     else:
         example.report = sigterm

@@ -45,6 +45,7 @@ class _Handler:
         self.requested = False
         self.launchers: list[Any] = []  # Lightning's launchers of the other ranks
         self.passed_on = False
+        self.pending = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a forked DataLoader worker: die as it would have
@@ -110,7 +111,16 @@ def _notify_without_broadcast(connector: _SignalConnector, signum: int, frame: A
     """Lightning's SIGTERM handler less its broadcast (see the module's docstring)."""
     if _handler is not None:
         _handler.pass_on(signum)
+        trainer = connector.trainer
+        if trainer.training and trainer.world_size > 1:
+            _handler.pending = True  # GracefulStop stops every rank after the same step
+            return
     connector.received_sigterm = True
+
+
+def sigterm_pending() -> bool:
+    """A SIGTERM came during a distributed training loop: all ranks must agree to stop."""
+    return _handler is not None and _handler.pending
 
 
 @contextmanager

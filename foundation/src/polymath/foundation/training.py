@@ -17,6 +17,7 @@ from lightning.pytorch.plugins.io import TorchCheckpointIO
 from lightning.pytorch.strategies import DDPStrategy, FSDPStrategy, ModelParallelStrategy, Strategy
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
+from polymath.foundation import preemption
 from polymath.foundation.config import ConfigError
 from polymath.foundation.exact_resume import ExactResume
 from polymath.foundation.progress import LineProgressBar
@@ -92,6 +93,10 @@ class GracefulStop(Callback):
     def on_train_batch_end(
         self, trainer: Trainer, pl_module: LightningModule, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
+        if trainer.world_size > 1 and trainer.strategy.reduce_boolean_decision(
+            preemption.sigterm_pending(), all=False
+        ):
+            raise SIGTERMException()  # on every rank after the same step
         if trainer.world_size > 1 and trainer.global_step % STALL_CHECK_EVERY:
             return
         error = _tracking_outage(trainer)
