@@ -211,3 +211,15 @@ def test_under_ddp_a_sigterm_in_training_stops_every_rank_after_the_same_step():
             GracefulStop(None).on_train_batch_end(trainer, None, None, None, 3)
         connector.teardown()
     assert decisions == [True]
+
+
+def test_a_sigterm_pending_when_a_distributed_fit_ends_stops_the_run():
+    """After the last step's joint decision the signal would otherwise be lost."""
+    from polymath.foundation import training
+
+    class EndsAsTheSignalComes:
+        def fit(self, *args, **kwargs):
+            preemption._handler.pending = True
+
+    with preemption.stop_on_sigterm(), pytest.raises(preemption.Preempted):
+        training.fit(EndsAsTheSignalComes(), None)

@@ -10,9 +10,11 @@ Under DDP, rank zero passes the signal on to the ranks it launched, inside a Tra
 Lightning does) and outside them. Lightning's own handler also broadcasts a tensor from rank zero
 inside the signal handler; in the test or at the end of a fit no other rank takes part in that
 collective, and rank zero failed with a gloo error (exit 1, a traceback). During
-:func:`stop_on_sigterm` that handler passes the signal on without the broadcast. In the training
-loop a race of Lightning's remains: each rank also checks its own flag at the end of a step, so
-rank zero can stop one step before the others and wait for them in the checkpoint's collectives.
+:func:`stop_on_sigterm` that handler passes the signal on without the broadcast. In distributed
+training Lightning's end-of-step check reads each rank's own flag, so rank zero could stop one
+step before the others and wait for them for ever; there the signal only marks a stop as pending
+(:func:`sigterm_pending`), ``GracefulStop`` decides with all ranks together after each step, and
+``training.fit`` stops the run if the signal came after the last step's decision.
 """
 
 from __future__ import annotations

@@ -209,8 +209,13 @@ def fit(
     datamodule: LightningDataModule | None = None,
     config: TrainerConfig | Mapping[str, Any] | None = None,
 ) -> None:
-    """``trainer.fit`` that honours ``config.resume`` (global step and optimizer state continue)."""
+    """``trainer.fit`` that honours ``config.resume`` (global step and optimizer state continue).
+
+    A SIGTERM that came during distributed training after the last step's decision (see
+    ``GracefulStop``) stops the run here: the end of training is already saved."""
     trainer.fit(module, datamodule=datamodule, ckpt_path=resume_checkpoint(config or {}))
+    if preemption.sigterm_pending():
+        raise preemption.Preempted()
 
 
 def shutdown_distributed() -> None:
