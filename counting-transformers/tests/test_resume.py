@@ -20,10 +20,17 @@ class KillAt(Callback):
             raise KeyboardInterrupt
 
 
-def _fit(folder: Path, data_dir: Path, kill_at: int | None = None) -> torch.Tensor:
+def _fit(
+    folder: Path, data_dir: Path, kill_at: int | None = None, workers: int = 0
+) -> torch.Tensor:
     seed_everything(0, workers=True)
     data = CountingDataModule(
-        length=16, regions=2, batch_size=16, eval_size=16, data_dir=str(data_dir)
+        length=16,
+        regions=2,
+        batch_size=16,
+        eval_size=16,
+        data_dir=str(data_dir),
+        num_workers=workers,
     )
     module = CountingModule(max_count=data.max_count, d_model=8, lr=3e-3, warmup_steps=3)
     config = {
@@ -40,9 +47,11 @@ def _fit(folder: Path, data_dir: Path, kill_at: int | None = None) -> torch.Tens
     return torch.cat([parameter.detach().flatten() for parameter in module.parameters()])
 
 
-def test_a_killed_run_resumes_onto_the_uninterrupted_trajectory(tmp_path: Path) -> None:
-    uninterrupted = _fit(tmp_path / "whole", tmp_path / "data")
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_killed_run_resumes_onto_the_uninterrupted_trajectory(tmp_path: Path, workers) -> None:
+    """With DataLoader workers too: each worker's stream position is in the checkpoint."""
+    uninterrupted = _fit(tmp_path / "whole", tmp_path / "data", workers=workers)
     with pytest.raises(SystemExit):
-        _fit(tmp_path / "killed", tmp_path / "data", kill_at=10)
+        _fit(tmp_path / "killed", tmp_path / "data", kill_at=10, workers=workers)
     assert torch.load(tmp_path / "killed" / "last.ckpt", weights_only=True)["global_step"] == 8
-    assert torch.equal(_fit(tmp_path / "killed", tmp_path / "data"), uninterrupted)
+    assert torch.equal(_fit(tmp_path / "killed", tmp_path / "data", workers=workers), uninterrupted)
