@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The reliability drills of issue 14, each bounded in count and time, then their figures:
-#   resume       20 random kills of counting-transformers smoke runs, each resumed and compared
+#   resume       20 random kills of counting-transformers smoke runs (in turn with 0 and 2 DataLoader
+#                workers), each resumed and compared
 #   corruption   60 damaged shard sets and 60 writers killed mid-overwrite (H3's drill)
 #   bad inputs   the table of bad command-line values (H1's drill)
 #   concurrent_runs  3 first runs at once in a folder with no store, twice
