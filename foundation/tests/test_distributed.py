@@ -143,7 +143,7 @@ def test_polymath_run_under_ddp_makes_one_tracked_run(tmp_path, mlflow_uri, exam
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("phase", ["train", "test", "report"])
+@pytest.mark.parametrize("phase", ["train", "validate", "test", "report"])
 def test_sigterm_after_the_fit_under_ddp_ends_the_run_killed(
     phase, tmp_path, mlflow_uri, example_site
 ):

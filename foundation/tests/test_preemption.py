@@ -13,6 +13,7 @@ import pytest
 import torch
 from lightning.fabric.plugins.environments import LightningEnvironment
 from lightning.pytorch.trainer.connectors.signal_connector import _SignalConnector
+from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 from mlflow import MlflowClient
 
@@ -165,7 +166,8 @@ def ddp_rank_zero(launcher):
     """What Lightning's signal handling reads of a trainer: rank 0 of 2 with its launcher."""
     environment = SimpleNamespace(cluster_environment=LightningEnvironment())
     strategy = SimpleNamespace(launcher=launcher, root_device=torch.device("cpu"))
-    return SimpleNamespace(world_size=2, local_rank=0, strategy=strategy, training=False,
+    return SimpleNamespace(world_size=2, local_rank=0, strategy=strategy,
+                           state=SimpleNamespace(fn=TrainerFn.TESTING),
                            _accelerator_connector=environment)  # fmt: skip
 
 
@@ -197,7 +199,7 @@ def test_under_ddp_a_sigterm_in_training_stops_every_rank_after_the_same_step():
     """Lightning's own end-of-step check reads each rank's flag: rank 0 could stop a step early and
     wait for ever for the others. The flag stays down; all ranks decide together after the step."""
     trainer = ddp_rank_zero(Launcher())
-    trainer.training, trainer.global_step = True, 3
+    trainer.state.fn, trainer.global_step = TrainerFn.FITTING, 3
     decisions = []
     trainer.strategy.reduce_boolean_decision = lambda decision, all: (
         decisions.append(decision) or decision

@@ -1,5 +1,6 @@
 """`polymath run example smoke` on 2 CPU processes (DDP, gloo); rank 0 sends itself SIGTERM in a
-phase: `train` (after step 3), `test` (after the last test batch) or `report` (outside any Trainer).
+phase: `train` (after step 3), `validate` (after each validation inside the fit, the sanity check
+included), `test` (after the last test batch) or `report` (outside any Trainer).
 
     python ddp_sigterm.py PHASE [--tracking-uri URI]
 
@@ -24,6 +25,8 @@ if __name__ == "__main__":
     phase, rest = sys.argv[1], sys.argv[2:]
     if phase == "train":
         example.Regression.on_train_batch_end = lambda self, *_: self.global_step == 3 and sigterm()
+    elif phase == "validate":
+        example.Regression.on_validation_end = lambda self: sigterm()
     elif phase == "test":
         example.Regression.on_test_end = lambda self: sigterm()
     else:

@@ -28,6 +28,7 @@ from types import FrameType
 from typing import Any
 
 from lightning.pytorch.trainer.connectors.signal_connector import _SignalConnector
+from lightning.pytorch.trainer.states import TrainerFn
 from lightning.pytorch.utilities.exceptions import SIGTERMException
 
 EXIT_CODE = 128 + signal.SIGTERM
@@ -114,14 +115,16 @@ def _notify_without_broadcast(connector: _SignalConnector, signum: int, frame: A
     if _handler is not None:
         _handler.pass_on(signum)
         trainer = connector.trainer
-        if trainer.training and trainer.world_size > 1:
-            _handler.pending = True  # GracefulStop stops every rank after the same step
+        if trainer.state.fn == TrainerFn.FITTING and trainer.world_size > 1:
+            # training or validating inside the fit: GracefulStop stops every rank after the same
+            # training step, or training.fit once the fit has ended
+            _handler.pending = True
             return
     connector.received_sigterm = True
 
 
 def sigterm_pending() -> bool:
-    """A SIGTERM came during a distributed training loop: all ranks must agree to stop."""
+    """A SIGTERM came during a distributed fit: all ranks must agree to stop."""
     return _handler is not None and _handler.pending
 
 
