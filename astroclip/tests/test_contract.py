@@ -47,6 +47,7 @@ def test_smoke_runs_through_the_cli(tmp_path):
     [
         ("data.n_pairs=3", "n_pairs must be at least 10"),
         ("data.path={tmp}/other.h5", "other.h5: not an HDF5 file"),
+        ("data.morphology={tmp}/other.h5", "not a Galaxy Zoo DECaLS"),
     ],
 )
 def test_bad_input_gets_one_line_and_no_run(tmp_path, monkeypatch, capsys, override, message):
