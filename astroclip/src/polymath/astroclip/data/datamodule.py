@@ -32,6 +32,7 @@ from polymath.astroclip.data.morphology import (
     simulated_vote_fractions,
 )
 from polymath.astroclip.data.preprocess import preprocess_images
+from polymath.foundation.cache import cache_dir
 
 SIMULATOR_VERSION = 1  # bump when the simulator's output changes, so caches are not reused
 
@@ -84,7 +85,7 @@ class AstroCLIPDataModule(L.LightningDataModule):
         catalogue: str | None = None,
         n_pairs: int = 2000,
         seed: int = 0,
-        cache_dir: str = "~/.cache/polymath/astroclip",
+        cache_dir: str | None = None,
         batch_size: int = 64,
         num_workers: int = 0,
         raw_images: bool = False,
@@ -102,7 +103,12 @@ class AstroCLIPDataModule(L.LightningDataModule):
     @property
     def file(self) -> Path:
         h = self.hparams
-        return Path(h.path) if h.path else simulated_file(h.cache_dir, h.n_pairs, h.seed)
+        return Path(h.path) if h.path else simulated_file(self._cache, h.n_pairs, h.seed)
+
+    @property
+    def _cache(self) -> Path:
+        """``cache_dir``, else foundation's cache folder (``$POLYMATH_CACHE/astroclip``)."""
+        return Path(self.hparams.cache_dir) if self.hparams.cache_dir else cache_dir("astroclip")
 
     @property
     def catalogue_file(self) -> Path | None:
@@ -113,7 +119,7 @@ class AstroCLIPDataModule(L.LightningDataModule):
     def prepare_data(self) -> None:
         """Simulates and caches the pairs once, before ``setup`` reads them."""
         if not self.hparams.path:
-            simulated_file(self.hparams.cache_dir, self.hparams.n_pairs, self.hparams.seed)
+            simulated_file(self._cache, self.hparams.n_pairs, self.hparams.seed)
 
     def setup(self, stage: str | None = None) -> None:
         self.pairs = {split: read_astroclip_h5(self.file, split) for split in ("train", "test")}
