@@ -142,8 +142,25 @@ def test_demo_runs_each_package_and_prints_the_summary(mlflow_uri, monkeypatch, 
     assert "polymath ui" in out
 
 
+def test_side_by_side_demo_recipes_fail_alone_and_leave_their_logs(mlflow_uri, monkeypatch, capsys):
+    """Two at a time, each in its own process: a package that fails there stops nothing."""
+    from polymath.foundation import demo
+
+    example = discover_packages()["example"]
+    monkeypatch.setattr(demo, "discover_packages", lambda: {"absent": example, "gone": example})
+    assert demo.run_demo("smoke", mlflow_uri, jobs=2) == 1
+    out = capsys.readouterr().out
+    assert "2 recipes, 2 at a time" in out
+    assert "absent · smoke: FAILED" in out and "gone · smoke: FAILED" in out
+    for name in ("absent", "gone"):
+        (log,) = Path("polymath_runs/demo").glob(f"*/{name}.log")
+        assert "UnknownPackageError" in log.read_text()  # the child's traceback, in its log
+        assert "unknown package" in log.with_suffix(".json").read_text().lower()
+
+
+@pytest.mark.slow  # fast version: the test above (two children that fail at once)
 def test_the_demo_runs_recipes_side_by_side_each_in_its_process(mlflow_uri, monkeypatch, capsys):
-    """Two at a time: a package that fails (an unknown name, in its own process) stops nothing."""
+    """A recipe that runs in a child gives its metrics, on its share of the cores."""
     from polymath.foundation import demo
 
     example = discover_packages()["example"]

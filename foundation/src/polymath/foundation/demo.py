@@ -21,9 +21,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from polymath.foundation.contract import discover_packages
-from polymath.foundation.runner import RUNS_DIR, run_recipe
-from polymath.foundation.tracking import resolve_tracking_uri
+from polymath.foundation.contract import discover_packages, get_package
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,8 @@ class _Outcome:
 
 def run_demo(recipe: str = "quick", tracking_uri: str | None = None, jobs: int = 1) -> int:
     """Runs ``recipe`` of every package, ``jobs`` at a time (one failing does not stop the others)."""
+    from polymath.foundation.tracking import resolve_tracking_uri
+
     if jobs < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
     console = Console()
@@ -90,6 +90,9 @@ def run_demo(recipe: str = "quick", tracking_uri: str | None = None, jobs: int =
 
 def _run(name: str, recipe: str, overrides: list[str], uri: str) -> _Outcome:
     try:
+        get_package(name)  # a missing or broken package fails before torch and MLflow load
+        from polymath.foundation.runner import run_recipe
+
         result = run_recipe(name, recipe, overrides, tracking_uri=uri)
     except (Exception, SystemExit) as error:  # SystemExit: a run stopped by SIGTERM
         traceback.print_exc()
@@ -112,6 +115,8 @@ def _run_side_by_side(
 ) -> dict[str, _Outcome]:
     """Each recipe in a fresh process (its own torch threads, seeds and MLflow state), ``jobs`` at
     a time, in the packages' order."""
+    from polymath.foundation.runner import RUNS_DIR
+
     logs = Path(RUNS_DIR) / "demo" / time.strftime("%Y%m%dT%H%M%S")
     logs.mkdir(parents=True, exist_ok=True)
     threads = max(1, (os.cpu_count() or 1) // jobs)
