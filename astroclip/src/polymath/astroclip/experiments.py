@@ -32,15 +32,21 @@ def _targets(datamodule, split: str) -> dict[str, np.ndarray]:
     return {k: columns[k] for k in ("redshift", *PROPERTIES) if k in columns}
 
 
-def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
-    """Fit the CLIP alignment, then: zero-shot k-NN and few-shot MLP R² of redshift and
-    properties from each embedding (aligned and backbone), and cross-modal and in-modal retrieval
-    against chance."""
+def _fit_and_test(ctx):
+    """The recipe's module and datamodule, fitted and tested; the trainer and its test metrics."""
     module, datamodule = ctx.build_module(), ctx.build_datamodule()
     trainer = ctx.trainer()
     ctx.fit(trainer, module, datamodule)
     trainer.test(module, datamodule=datamodule, verbose=False)
-    metrics = {k_: float(v) for k_, v in trainer.callback_metrics.items()}
+    metrics = {key: float(value) for key, value in trainer.callback_metrics.items()}
+    return module, datamodule, trainer, metrics
+
+
+def align_and_evaluate(ctx, k: int = 64) -> dict[str, float]:
+    """Fit the CLIP alignment, then: zero-shot k-NN and few-shot MLP R² of redshift and
+    properties from each embedding (aligned and backbone), and cross-modal and in-modal retrieval
+    against chance."""
+    module, datamodule, trainer, metrics = _fit_and_test(ctx)
     if trainer.global_rank != 0:
         return metrics
     metrics.update(evaluate_embeddings(ctx, module, datamodule, k))
@@ -132,11 +138,7 @@ def pretrain_image_and_probe(ctx, k: int = 64) -> dict[str, float]:
     """AstroDINO pretraining, then the paper's unaligned test: zero-shot k-NN R² of redshift and
     the properties from the teacher's CLS embedding, beside a random-init ViT of the same shape
     (what pretraining must beat) and the Galaxy Zoo accuracy of both."""
-    module, datamodule = ctx.build_module(), ctx.build_datamodule()
-    trainer = ctx.trainer()
-    ctx.fit(trainer, module, datamodule)
-    trainer.test(module, datamodule=datamodule, verbose=False)
-    metrics = {k_: float(v) for k_, v in trainer.callback_metrics.items()}
+    module, datamodule, trainer, metrics = _fit_and_test(ctx)
     if trainer.global_rank != 0:
         return metrics
     ctx.log_model(module)
